@@ -1,0 +1,198 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import { loadConfig, ENGINES, type Config, type ConfigInput } from '../core/config.js';
+import { resolveVersion } from '../core/lake-history.js';
+import { DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES } from '../core/policies.js';
+import { formatReport } from '../core/run-report.js';
+import { runSnapshot } from '../core/run-snapshot.js';
+import { validateSnapshot } from '../core/validate-snapshot.js';
+import { isCalendarDate } from '../lake/journal-files.js';
+import { catalogEntries, writeCatalog } from '../generate/catalog.js';
+import { writeJournal } from '../generate/journal.js';
+import { openEngine } from './open-engine.js';
+import { progressReporter } from './progress.js';
+import { formatLog, formatRows, plainRow } from './tables.js';
+
+const day = (value: string) => {
+  if (!isCalendarDate(value)) throw new InvalidArgumentError(`got ${value}, expected a date YYYY-MM-DD`);
+  return value;
+};
+const int = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`got ${value}, expected an integer >= ${min}`);
+  return n;
+};
+const rate = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`got ${value}, expected a number between 0 and 1`);
+  return n;
+};
+
+interface CommonFlags {
+  lake?: string;
+  config?: string;
+  engine?: string;
+  pii?: string;
+  piiKeyFile?: string;
+  duplicates?: string;
+  nulls?: string;
+  memoryLimit?: string;
+  threads?: number;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--lake <dir>', 'the lake folder (default ./lake, or "lake" in the config file)')
+    .option('--config <file>', 'configuration file (default ./subsnap.config.json when present)');
+}
+
+function withPolicies(command: Command): Command {
+  return command
+    .addOption(new Option('--engine <name>', 'execution engine (default duckdb)').choices(ENGINES))
+    .addOption(new Option('--pii <policy>', 'PII handling (default drop)').choices(PII_POLICIES))
+    .option('--pii-key-file <file>', "file holding the HMAC key for --pii hash (else env SUBSNAP_PII_KEY)")
+    .addOption(new Option('--duplicates <policy>', 'same-key records of one day (default last)').choices(DUPLICATES_POLICIES))
+    .addOption(new Option('--nulls <policy>', 'null fields of a newer record (default overwrite)').choices(NULLS_POLICIES))
+    .option('--memory-limit <size>', 'engine memory limit, e.g. 2GB (DuckDB spills to disk beyond it)')
+    .option('--threads <n>', 'engine threads', int(1));
+}
+
+async function configFrom(flags: CommonFlags): Promise<Config> {
+  const overrides: ConfigInput = {
+    lake: flags.lake,
+    engine: flags.engine as ConfigInput['engine'],
+    pii: flags.pii as ConfigInput['pii'],
+    piiKeyFile: flags.piiKeyFile,
+    duplicates: flags.duplicates as ConfigInput['duplicates'],
+    nulls: flags.nulls as ConfigInput['nulls'],
+    memoryLimit: flags.memoryLimit,
+    threads: flags.threads,
+  };
+  return loadConfig({ configPath: flags.config, overrides });
+}
+
+export function buildProgram(): Command {
+  const program = new Command('subsnap')
+    .description('Fold a daily journal of subscription records into an enriched, versioned Parquet snapshot')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(text) });
+
+  withCommon(program.command('generate'))
+    .description('write deterministic journal days and the 10-type subscription catalog into the lake')
+    .option('--seed <n>', 'random seed', int(0), 42)
+    .option('--start <date>', 'first journal day', day, '2024-01-01')
+    .option('--days <n>', 'number of consecutive days', int(1), 3)
+    .option('--day <date>', 'write this one day only (the bytes a full generation writes for it)', day)
+    .option('--records <n>', 'records per day', int(1), 100)
+    .option('--id-max <n>', 'Ids are drawn from 1..N', int(1), 250)
+    .option('--files-per-day <n>', 'split each day into this many files', int(1), 1)
+    .option('--dirty-rate <r>', 'share of bad records of every kind', rate, 0)
+    .option('--duplicate-rate <r>', 'share of same-day duplicate records', rate)
+    .option('--no-catalog', 'do not (re)write the catalog')
+    .option('--json', 'print a JSON summary')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      // A day's content depends only on the seed, its date and the volume options, so one day alone
+      // is written as a one-day generation starting on that day.
+      const options = {
+        seed: flags.seed,
+        start: flags.day ?? flags.start,
+        days: flags.day ? 1 : flags.days,
+        recordsPerDay: flags.records,
+        idMax: flags.idMax,
+        filesPerDay: flags.filesPerDay,
+        dirtyRate: flags.dirtyRate,
+        duplicateRate: flags.duplicateRate,
+      };
+      const result = await writeJournal(config.lake, options, flags.day);
+      const catalog = flags.catalog ? await writeCatalog(path.join(config.lake, 'catalog'), catalogEntries(flags.seed)) : null;
+      const summary = { lake: config.lake, files: result.files, records: result.records, catalog };
+      if (flags.json) console.log(JSON.stringify(summary));
+      else {
+        console.log(`wrote ${result.records} journal records in ${result.files.length} file(s) under ${path.join(config.lake, 'journal')}`);
+        if (catalog) console.log(`wrote the catalog ${catalog}`);
+      }
+    });
+
+  withPolicies(withCommon(program.command('run')))
+    .description('fold the journal files not yet consumed into a new snapshot version')
+    .option('--until <date>', 'fold journal days up to this date only', day)
+    .option('--json', 'print the run report as one JSON object')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const engine = await openEngine(config);
+      const progress = progressReporter(!flags.json);
+      try {
+        const report = await runSnapshot({ config, engine, until: flags.until, onProgress: progress.onProgress });
+        progress.stop();
+        console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      } finally {
+        progress.stop();
+        await engine.close();
+      }
+    });
+
+  withCommon(program.command('validate'))
+    .description('run the data-quality tests on a committed version (default: the current one)')
+    .option('--version <n>', 'version to validate', int(1))
+    .option('--json', 'print the results as JSON')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const target = await resolveVersion(config.lake, flags.version);
+      const engine = await openEngine({ ...config, engine: 'duckdb' });
+      try {
+        const results = await validateSnapshot(engine, config, target);
+        const failed = results.filter((r) => !r.ok);
+        if (flags.json) console.log(JSON.stringify({ version: target.commit.version, ok: failed.length === 0, checks: results }));
+        else {
+          console.log(`version ${target.commit.version}: ${results.length - failed.length}/${results.length} checks passed`);
+          for (const r of results) console.log(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.name}: ${r.detail}`);
+        }
+        if (failed.length) process.exitCode = 1;
+      } finally {
+        await engine.close();
+      }
+    });
+
+  withCommon(program.command('show'))
+    .description('print rows of a committed version')
+    .option('--version <n>', 'version to read (default: current)', int(1))
+    .option('--id <id>', 'only the row of this key')
+    .option('--limit <n>', 'at most this many rows', int(0), 20)
+    .option('--json', 'print rows as NDJSON')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const target = await resolveVersion(config.lake, flags.version);
+      const engine = await openEngine({ ...config, engine: 'duckdb' });
+      try {
+        const d = engine.dialect;
+        const key = d.quote(config.schema.key);
+        if (flags.id !== undefined && !/^-?\d+$/.test(flags.id)) throw new InvalidArgumentError(`--id: got ${flags.id}, expected an integer`);
+        const where = flags.id !== undefined ? `WHERE ${key} = ${flags.id}` : '';
+        const rows = await engine.query(`SELECT * FROM ${d.readParquet(target.snapshotDir)} ${where} ORDER BY ${key} LIMIT ${flags.limit}`);
+        console.log(flags.json ? rows.map((r) => JSON.stringify(plainRow(r))).join('\n') : formatRows(rows));
+      } finally {
+        await engine.close();
+      }
+    });
+
+  withCommon(program.command('log'))
+    .description('print the version history with counts')
+    .option('--json', 'print the commit records as NDJSON')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const { commits } = await resolveVersion(config.lake);
+      console.log(flags.json ? commits.map((c) => JSON.stringify(c)).join('\n') : formatLog(commits));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    process.stderr.write(`subsnap: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,18 @@
+import path from 'node:path';
+import type { Config } from '../core/config.js';
+import type { Engine } from '../engines/engine.js';
+import { openDuckDb } from '../engines/duckdb/duckdb-engine.js';
+
+/** The only place that picks a concrete engine. */
+export async function openEngine(config: Config): Promise<Engine> {
+  switch (config.engine) {
+    case 'duckdb':
+      return openDuckDb({
+        memoryLimit: config.memoryLimit,
+        threads: config.threads,
+        tempDirectory: path.join(config.lake, 'snapshot', '_staging', 'spill'),
+      });
+    case 'spark':
+      throw new Error("the spark engine is not available in this version: use --engine duckdb");
+  }
+}

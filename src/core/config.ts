@@ -1,0 +1,124 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_POLICIES, DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES, type Policies } from './policies.js';
+import { DEFAULT_SCHEMA, schemaProblems, type RecordSchema } from './record-schema.js';
+
+export const ENGINES = ['duckdb', 'spark'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+const fieldType = z.string().regex(/^(bigint|boolean|string|date|decimal\(\d+,\d+\))$/, {
+  message: 'expected one of bigint, boolean, string, date, decimal(p,s)',
+});
+
+const schemaConfig = z
+  .object({
+    key: z.string().min(1),
+    fields: z.array(z.object({ name: z.string().min(1), type: fieldType }).strict()).min(1),
+    pii: z.array(z.string()).default([]),
+    joinField: z.string().min(1),
+    interval: z.object({ start: z.string(), end: z.string() }).strict().optional(),
+  })
+  .strict();
+
+/** Everything a user may set in `subsnap.config.json`; flags override it field by field. */
+const configFile = z
+  .object({
+    lake: z.string().optional(),
+    engine: z.enum(ENGINES).optional(),
+    pii: z.enum(PII_POLICIES).optional(),
+    piiKeyEnv: z.string().optional(),
+    piiKeyFile: z.string().optional(),
+    duplicates: z.enum(DUPLICATES_POLICIES).optional(),
+    nulls: z.enum(NULLS_POLICIES).optional(),
+    schema: schemaConfig.optional(),
+    memoryLimit: z.string().optional(),
+    threads: z.number().int().positive().optional(),
+    sparkRemote: z.string().optional(),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof configFile>;
+
+export interface Config {
+  lake: string;
+  engine: EngineName;
+  policies: Policies;
+  piiKeyEnv: string;
+  piiKeyFile?: string;
+  schema: RecordSchema;
+  memoryLimit?: string;
+  threads?: number;
+  sparkRemote?: string;
+  /** The file the configuration came from, if any. */
+  source?: string;
+}
+
+export class ConfigError extends Error {}
+
+export const DEFAULT_CONFIG_FILE = 'subsnap.config.json';
+
+function describeIssues(error: z.ZodError, where: string, input: unknown): string {
+  const lines = error.issues.map((issue) => {
+    const at = issue.path.length ? issue.path.join('.') : '(top level)';
+    const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+    const got = issue.path.length && value !== undefined ? `got ${JSON.stringify(value)}, ` : '';
+    return `  ${at}: ${got}${issue.message}`;
+  });
+  return `invalid configuration in ${where}:\n${lines.join('\n')}`;
+}
+
+/** Reads the config file (explicit, or `./subsnap.config.json` if present) and applies overrides. */
+export async function loadConfig(options: { configPath?: string; overrides?: ConfigInput; cwd?: string }): Promise<Config> {
+  const cwd = options.cwd ?? process.cwd();
+  let fromFile: ConfigInput = {};
+  let source: string | undefined;
+  const candidate = options.configPath ?? path.join(cwd, DEFAULT_CONFIG_FILE);
+  try {
+    const text = await fs.readFile(candidate, 'utf8');
+    source = path.resolve(candidate);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`configuration ${source} is not valid JSON: ${(error as Error).message}`);
+    }
+    const parsed = configFile.safeParse(json);
+    if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, source, json));
+    fromFile = parsed.data;
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || options.configPath) {
+      throw new ConfigError(`cannot read configuration ${candidate}: ${(error as Error).message}`);
+    }
+  }
+  const given = stripUndefined(options.overrides ?? {});
+  const overrides = configFile.safeParse(given);
+  if (!overrides.success) throw new ConfigError(describeIssues(overrides.error, 'command-line options', given));
+  const merged = { ...fromFile, ...overrides.data };
+  // Paths in a config file are relative to that file; paths from flags are relative to the cwd.
+  const base = (key: keyof ConfigInput) => (overrides.data[key] !== undefined || !source ? cwd : path.dirname(source));
+  const schema = (merged.schema as RecordSchema | undefined) ?? DEFAULT_SCHEMA;
+  const problems = schemaProblems(schema);
+  if (problems.length) throw new ConfigError(`invalid record schema:\n  ${problems.join('\n  ')}`);
+  return {
+    lake: path.resolve(base('lake'), merged.lake ?? 'lake'),
+    engine: merged.engine ?? 'duckdb',
+    policies: {
+      pii: merged.pii ?? DEFAULT_POLICIES.pii,
+      duplicates: merged.duplicates ?? DEFAULT_POLICIES.duplicates,
+      nulls: merged.nulls ?? DEFAULT_POLICIES.nulls,
+    },
+    piiKeyEnv: merged.piiKeyEnv ?? 'SUBSNAP_PII_KEY',
+    piiKeyFile: merged.piiKeyFile ? path.resolve(base('piiKeyFile'), merged.piiKeyFile) : undefined,
+    schema,
+    memoryLimit: merged.memoryLimit,
+    threads: merged.threads,
+    sparkRemote: merged.sparkRemote,
+    source,
+  };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,82 @@
+// Shared test plumbing: temporary lakes, in-process runs on a real engine, and reading a committed
+// version back in the reference model's normalized row shape.
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { loadConfig, type ConfigInput } from '../../src/core/config.js';
+import { runSnapshot } from '../../src/core/run-snapshot.js';
+import type { RunReport } from '../../src/core/run-report.js';
+import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
+import { writeCatalog } from '../../src/generate/catalog.js';
+import type { CatalogEntry, ModelFile, ModelRejected, ModelRow } from '../model/reference-model.js';
+
+export const TEST_CATALOG: CatalogEntry[] = [
+  { subscription: 'basic', numberOfChannels: 10, extras: { hd: 'false' } },
+  { subscription: 'premium', numberOfChannels: 200, extras: { hd: 'true', devices: '4' } },
+];
+
+export async function tempLake(catalog: CatalogEntry[] = TEST_CATALOG): Promise<string> {
+  const lake = await mkdtemp(path.join(os.tmpdir(), 'subsnap-test-'));
+  await writeCatalog(path.join(lake, 'catalog'), catalog);
+  return lake;
+}
+
+export async function removeLake(lake: string): Promise<void> {
+  await rm(lake, { recursive: true, force: true });
+}
+
+/** Writes a journal file; a path ending in .gz is compressed. */
+export async function writeJournalFile(lake: string, file: ModelFile): Promise<void> {
+  const full = path.join(lake, 'journal', file.path);
+  await mkdir(path.dirname(full), { recursive: true });
+  await writeFile(full, file.path.endsWith('.gz') ? gzipSync(file.content) : file.content);
+}
+
+export async function runIn(lake: string, overrides: ConfigInput = {}, until?: string): Promise<RunReport> {
+  const config = await loadConfig({ overrides: { lake, ...overrides }, cwd: lake });
+  const engine = await openDuckDb({ threads: 2 });
+  try {
+    return await runSnapshot({ config, engine, until });
+  } finally {
+    await engine.close();
+  }
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+const mapToObject = (value: unknown): Record<string, string> | null =>
+  value === null ? null : Object.fromEntries((value as { key: string; value: string }[]).map((e) => [e.key, e.value]));
+
+/** The rows of a version directory, shaped and ordered like the model's rows. */
+export async function readVersionRows(dir: string): Promise<ModelRow[]> {
+  const rows = await query(`SELECT * FROM read_parquet('${dir}/*.parquet') ORDER BY "Id"`);
+  return rows.map((r) => {
+    const row: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (k === 'extras') row[k] = mapToObject(v);
+      else if (k === '_journal_line') row[k] = Number(v);
+      else row[k] = v;
+    }
+    return row as unknown as ModelRow;
+  });
+}
+
+export async function readQuarantine(dir: string | null): Promise<ModelRejected[]> {
+  if (!dir) return [];
+  const rows = await query(
+    `SELECT journal_file, CAST(journal_date AS VARCHAR) AS journal_date, position, reason, raw
+     FROM read_parquet('${dir}/*.parquet') ORDER BY journal_date, journal_file, position`,
+  );
+  return rows.map((r) => ({ ...(r as unknown as ModelRejected), position: Number(r.position) }));
+}
