@@ -1,0 +1,72 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+/** fsync a directory so that a rename or create inside it survives a power loss. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeSynced(file: string, data: string | Uint8Array, flag: string): Promise<void> {
+  const handle = await fs.open(file, flag);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Write `target` so that it either does not exist or holds all of `data`, and never replace an
+ * existing file: temp file, fsync, then link (which fails with EEXIST where rename would overwrite).
+ */
+export async function createDurableExclusive(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${target}.tmp-${process.pid}-${Date.now()}`;
+  await writeSynced(temp, data, 'wx');
+  try {
+    await fs.link(temp, target);
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+  await fsyncDir(path.dirname(target));
+}
+
+/** Write or replace `target` atomically (temp file + fsync + rename). */
+export async function replaceDurable(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = `${target}.tmp-${process.pid}-${Date.now()}`;
+  await writeSynced(temp, data, 'w');
+  await fs.rename(temp, target);
+  await fsyncDir(path.dirname(target));
+}
+
+/** fsync every file below `dir`, then the directories: the data files must be durable before a commit names them. */
+export async function fsyncTree(dir: string): Promise<void> {
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await fsyncTree(full);
+    else if (entry.isFile()) {
+      const handle = await fs.open(full, 'r');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  await fsyncDir(dir);
+}
+
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

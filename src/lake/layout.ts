@@ -1,0 +1,48 @@
+import path from 'node:path';
+
+/** Where everything lives in a lake; see docs/PROTOCOL.md. The only place that names lake paths. */
+export interface LakeLayout {
+  root: string;
+  journal: string;
+  catalog: string;
+  snapshot: string;
+  log: string;
+  versions: string;
+  quarantine: string;
+  staging: string;
+  lock: string;
+}
+
+export function lakeLayout(root: string): LakeLayout {
+  const abs = path.resolve(root);
+  const snapshot = path.join(abs, 'snapshot');
+  return {
+    root: abs,
+    journal: path.join(abs, 'journal'),
+    catalog: path.join(abs, 'catalog'),
+    snapshot,
+    log: path.join(snapshot, '_log'),
+    versions: path.join(snapshot, 'versions'),
+    quarantine: path.join(abs, 'quarantine'),
+    staging: path.join(snapshot, '_staging'),
+    lock: path.join(snapshot, '_lock'),
+  };
+}
+
+/** Versions are zero-padded so that a byte-wise listing is the version order. */
+export function versionName(version: number): string {
+  return String(version).padStart(8, '0');
+}
+
+export function versionDir(layout: LakeLayout, version: number): string {
+  return path.join(layout.versions, versionName(version));
+}
+
+/** `version=N` so that reading the whole quarantine folder yields a `version` column. */
+export function quarantineDir(layout: LakeLayout, version: number): string {
+  return path.join(layout.quarantine, `version=${versionName(version)}`);
+}
+
+export function commitPath(layout: LakeLayout, version: number): string {
+  return path.join(layout.log, `${versionName(version)}.json`);
+}
