@@ -23,7 +23,7 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
 }
 
 /** Temporary relations the statements create, in order; the engine drops them afterwards. */
-export const FOLD_RELATIONS = ['records', 'checked', 'valid', 'candidates', 'decided', 'rejected', 'next_state'] as const;
+export const FOLD_RELATIONS = ['lines', 'checked', 'valid', 'candidates', 'decided', 'rejected', 'next_state'] as const;
 
 const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;
 
@@ -39,60 +39,87 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const stateColumns = [key, ...fields.map((f) => q(f.name)), ...lineage];
   const statements: string[] = [];
 
-  statements.push(d.createTemp('records', d.probeJson(d.journalRecords(plan.inputs), probed)));
+  // The records' text is materialized first: probing and checking then run in parallel over it.
+  statements.push(d.createTemp('lines', d.journalRecords(plan.inputs)));
 
-  const shown = (i: number) => `CASE WHEN t_${i} = 'integer' THEN 'number' ELSE t_${i} END`;
-  const typeProblem = (f: FieldSpec) => {
-    const i = idx(f.name);
-    const label = (text: string) => `'${f.name.replace(/'/g, "''")}: ${text}'`;
-    const wrongType = `${label(`expected ${f.type}, got `)} || ${shown(i)}`;
-    const absent = `t_${i} IN ('missing', 'null')`;
+  // Each field's typed value x_i (NULL when absent or of the wrong type) and whether it is valid.
+  const all = [{ name: schema.key, type: 'bigint' as const }, ...schema.fields];
+  const typedValue = (f: FieldSpec, i: number) => {
     switch (f.type) {
       case 'boolean':
+        return `CASE WHEN t_${i} = 'boolean' THEN s_${i} = 'true' END`;
       case 'string':
-        return `CASE WHEN ${absent} OR t_${i} = '${f.type}' THEN NULL ELSE ${wrongType} END`;
+        return `CASE WHEN t_${i} = 'string' THEN s_${i} END`;
       case 'bigint':
-        return `CASE WHEN ${absent} OR t_${i} = 'integer' THEN NULL ELSE ${wrongType} END`;
+        return `CASE WHEN t_${i} = 'integer' THEN TRY_CAST(s_${i} AS BIGINT) END`;
       case 'date':
-        return `CASE WHEN ${absent} THEN NULL WHEN t_${i} <> 'string' THEN ${wrongType}
-          WHEN ${d.matches(`s_${i}`, '[0-9]{4}-[0-9]{2}-[0-9]{2}')} AND TRY_CAST(s_${i} AS DATE) IS NOT NULL THEN NULL
-          ELSE ${label('invalid date')} END`;
+        return `CASE WHEN t_${i} = 'string' THEN TRY_CAST(s_${i} AS DATE) END`;
+      default:
+        return `CASE WHEN t_${i} IN ('integer', 'number') THEN TRY_CAST(s_${i} AS ${d.sqlType(f.type)}) END`;
+    }
+  };
+  const absent = (i: number) => `t_${i} IN ('missing', 'null')`;
+  const fieldOk = (f: FieldSpec, i: number) => {
+    switch (f.type) {
+      case 'date':
+        // The round trip rejects what a lenient cast would take (2023/02/01, 2023-2-1, timestamps).
+        return `(${absent(i)} OR (x_${i} IS NOT NULL AND CAST(x_${i} AS STRING) = s_${i}))`;
+      case 'boolean':
+      case 'string':
+      case 'bigint':
+        return `(${absent(i)} OR x_${i} IS NOT NULL)`;
       default: {
-        const shape = decimalShape(f.type)!;
-        const exact = `TRY_CAST(s_${i} AS DECIMAL(38, ${38 - shape.precision + shape.scale}))`;
-        const fitted = `TRY_CAST(s_${i} AS DECIMAL(${shape.precision}, ${shape.scale}))`;
-        return `CASE WHEN ${absent} THEN NULL WHEN t_${i} NOT IN ('integer', 'number') THEN ${wrongType}
-          WHEN ${fitted} IS NOT NULL AND COALESCE(${exact} = ${fitted}, FALSE) THEN NULL
-          ELSE ${label(`not a ${f.type}`)} END`;
+        // The cast rounds; the text must show no more fraction digits than the scale (trailing
+        // zeros aside). A regular expression is far cheaper than an exact wide-decimal cast.
+        const { scale } = decimalShape(f.type)!;
+        const exact = d.matches(`s_${i}`, `-?[0-9]+(\\.[0-9]{0,${scale}}0*)?`);
+        return `(${absent(i)} OR (x_${i} IS NOT NULL AND ${exact}))`;
       }
     }
+  };
+  const shown = (i: number) => `CASE WHEN t_${i} = 'integer' THEN 'number' ELSE t_${i} END`;
+  const label = (name: string, text: string) => `'${name.replace(/'/g, "''")}: ${text}'`;
+  const fieldProblem = (f: FieldSpec, i: number) => {
+    const wrongType = `${label(f.name, `expected ${f.type}, got `)} || ${shown(i)}`;
+    const expectedJson = { boolean: `'boolean'`, string: `'string'`, bigint: `'integer'`, date: `'string'` }[f.type as string] ?? `'integer', 'number'`;
+    const badValue = f.type === 'date' ? label(f.name, 'invalid date') : label(f.name, `not a ${f.type}`);
+    return `CASE WHEN ok_${i} THEN NULL WHEN t_${i} NOT IN (${expectedJson}) THEN ${wrongType} ELSE ${badValue} END`;
   };
   const keyLabel = schema.key.replace(/'/g, "''");
   const problems = [
     `CASE WHEN t_0 = 'missing' THEN '${keyLabel}: missing' WHEN t_0 = 'null' THEN '${keyLabel}: null'
-      WHEN t_0 <> 'integer' THEN '${keyLabel}: expected integer, got ' || ${shown(0)} END`,
-    ...schema.fields.map(typeProblem),
+      WHEN x_0 IS NULL THEN '${keyLabel}: expected integer, got ' || ${shown(0)} END`,
+    ...schema.fields.map((f) => fieldProblem(f, idx(f.name))),
   ];
+  const oks = ['x_0 IS NOT NULL', ...schema.fields.map((f) => `ok_${idx(f.name)}`)];
   if (schema.interval) {
     const [a, b] = [idx(schema.interval.start), idx(schema.interval.end)];
-    problems.push(`CASE WHEN t_${a} = 'string' AND t_${b} = 'string'
-      AND TRY_CAST(s_${b} AS DATE) < TRY_CAST(s_${a} AS DATE)
-      AND ${d.matches(`s_${a}`, '[0-9]{4}-[0-9]{2}-[0-9]{2}')} AND ${d.matches(`s_${b}`, '[0-9]{4}-[0-9]{2}-[0-9]{2}')}
-      THEN '${schema.interval.end} before ${schema.interval.start}' END`);
+    const before = `(ok_${a} AND ok_${b} AND x_${b} < x_${a})`;
+    problems.push(`CASE WHEN ${before} THEN '${schema.interval.end} before ${schema.interval.start}' END`);
+    oks.push(`NOT COALESCE(${before}, FALSE)`);
   }
+  // Typed values and validity for every record; reasons are worked out for the rejected few only,
+  // since building reason text for every record costs more than the rest of the check.
+  const layers = (source: string) =>
+    `(SELECT *, ${schema.fields.map((f) => `${fieldOk(f, idx(f.name))} AS ok_${idx(f.name)}`).join(', ')}
+      FROM (SELECT *, ${all.map((f, i) => `${typedValue(f, i)} AS x_${i}`).join(', ')}
+            FROM (${d.probeJson(source, probed)}) p) r) o`;
   statements.push(
     d.createTemp(
       'checked',
-      `SELECT *, CASE WHEN NOT is_json THEN 'malformed JSON' WHEN NOT is_object THEN 'not a JSON object'
-        ELSE NULLIF(concat_ws('; ', ${problems.join(',\n')}), '') END AS reason FROM records`,
+      `SELECT journal_file, journal_date, position, ${all.map((_, i) => `x_${i}`).join(', ')},
+          COALESCE(is_object AND ${oks.join(' AND ')}, FALSE) AS accepted
+       FROM ${layers('SELECT * FROM lines')}`,
     ),
   );
+  const invalidRecords = `SELECT journal_file, journal_date, position, raw,
+      CASE WHEN NOT is_json THEN 'malformed JSON' WHEN NOT is_object THEN 'not a JSON object'
+      ELSE concat_ws('; ', ${problems.join(',\n')}) END AS reason
+    FROM ${layers(`SELECT l.* FROM lines l JOIN checked c
+      ON c.journal_file = l.journal_file AND c.position = l.position WHERE NOT c.accepted`)}`;
 
   const typed = (f: FieldSpec) => {
-    const i = idx(f.name);
-    const value =
-      f.type === 'boolean' ? `s_${i} = 'true'` : f.type === 'string' ? `s_${i}` : `CAST(s_${i} AS ${d.sqlType(f.type)})`;
-    let expr = `CASE WHEN t_${i} NOT IN ('missing', 'null') THEN ${value} END`;
+    let expr = `x_${idx(f.name)}`;
     if (policies.pii === 'hash' && schema.pii.includes(f.name)) {
       if (!plan.piiPads) throw new Error('pii policy hash needs the key pads');
       expr = d.hmacSha256Hex(expr, plan.piiPads.innerHex, plan.piiPads.outerHex);
@@ -102,9 +129,9 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   statements.push(
     d.createTemp(
       'valid',
-      `SELECT CAST(s_0 AS BIGINT) AS ${key}, ${fields.map(typed).join(', ')},
+      `SELECT x_0 AS ${key}, ${fields.map(typed).join(', ')},
         journal_date AS ${jDate}, journal_file AS ${jFile}, position AS ${jLine}
-       FROM checked WHERE reason IS NULL`,
+       FROM checked WHERE accepted`,
     ),
   );
 
@@ -157,13 +184,13 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const conflictReason = (k: string, date: string) =>
     `'conflicting duplicates for ${keyLabel} ' || CAST(${k} AS STRING) || ' on ' || CAST(${date} AS STRING)`;
   const rejectedParts = [
-    `SELECT journal_file, journal_date, position, reason, raw FROM checked WHERE reason IS NOT NULL`,
+    `SELECT journal_file, journal_date, position, reason, raw FROM (${invalidRecords}) i`,
   ];
   if (conflictGroups) {
     // Every record of a conflicting group, and of a group that conflicts with the row already folded.
     rejectedParts.push(
       `SELECT c.journal_file, c.journal_date, c.position, ${conflictReason(`v.${key}`, `v.${jDate}`)} AS reason, c.raw
-       FROM valid v JOIN checked c ON c.journal_file = v.${jFile} AND c.position = v.${jLine}
+       FROM valid v JOIN lines c ON c.journal_file = v.${jFile} AND c.position = v.${jLine}
        WHERE EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})
           OR EXISTS (SELECT 1 FROM decided x WHERE x.action = 'conflict' AND x.${key} = v.${key} AND x.${jDate} = v.${jDate})`,
     );
@@ -196,7 +223,7 @@ export function outputSelect(d: SqlDialect, plan: FoldPlan, enrichment: string[]
 export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
   const join = d.quote(plan.schema.joinField);
   return `SELECT
-      (SELECT COUNT(*) FROM records) AS input_records,
+      (SELECT COUNT(*) FROM lines) AS input_records,
       (SELECT COUNT(*) FROM rejected) AS rejected_records,
       (SELECT COUNT(*) FROM next_state WHERE is_new) AS inserted,
       (SELECT COUNT(*) FROM next_state WHERE is_updated) AS updated,

@@ -11,13 +11,15 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * JSON types as DuckDB's json_type names them, mapped to the contract's names. Non-negative
- * integers parse as UBIGINT; those beyond the signed 64-bit range are not integer keys.
+ * The contract's JSON type of an extracted value, from the first character of its JSON text
+ * (cheaper than json_type, which parses the value again). Integers are numbers spelled without
+ * fraction or exponent that fit a BIGINT.
  */
-const jsonType = (v: string) => `CASE json_type(${v}) WHEN 'NULL' THEN 'null' WHEN 'VARCHAR' THEN 'string'
-  WHEN 'BIGINT' THEN 'integer' WHEN 'DOUBLE' THEN 'number' WHEN 'BOOLEAN' THEN 'boolean'
-  WHEN 'UBIGINT' THEN CASE WHEN TRY_CAST(${v} ->> '$' AS BIGINT) IS NULL THEN 'number' ELSE 'integer' END
-  WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array' END`;
+const jsonType = (v: string) => `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE left(${v}::VARCHAR, 1)
+  WHEN '"' THEN 'string' WHEN 'n' THEN 'null' WHEN 't' THEN 'boolean' WHEN 'f' THEN 'boolean'
+  WHEN '{' THEN 'object' WHEN '[' THEN 'array'
+  ELSE CASE WHEN regexp_full_match(${v}::VARCHAR, '-?[0-9]+') AND TRY_CAST(${v}::VARCHAR AS BIGINT) IS NOT NULL
+            THEN 'integer' ELSE 'number' END END END`;
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
@@ -58,19 +60,14 @@ export const duckdbDialect: SqlDialect = {
   },
 
   probeJson(records, fields) {
-    // One json_extract with a list of paths parses each record once for all fields.
-    const paths = fields.map((f) => literal(`$."${f}"`)).join(', ');
-    const probes = fields
-      .map((_, i) => {
-        const v = `vs[${i + 1}]`;
-        return `CASE WHEN ${v} IS NULL THEN 'missing' ELSE ${jsonType(v)} END AS t_${i},
-          ${v} ->> '$' AS s_${i}`;
-      })
-      .join(',\n');
-    return `SELECT journal_file, journal_date, position, raw, is_json, is_object, ${probes}
-      FROM (SELECT *, CASE WHEN is_object THEN json_extract(raw, [${paths}]) END AS vs
-            FROM (SELECT *, CASE WHEN is_json THEN json_type(raw) = 'OBJECT' ELSE FALSE END AS is_object
-                  FROM (SELECT r.*, json_valid(r.raw) AS is_json FROM (${records}) r)))`;
+    // Two parses per record for all fields: the values' JSON text (for types) and their string form.
+    const paths = `[${fields.map((f) => literal(`$."${f}"`)).join(', ')}]`;
+    const probes = fields.map((_, i) => `${jsonType(`vs[${i + 1}]`)} AS t_${i}, ss[${i + 1}] AS s_${i}`).join(',\n');
+    return `SELECT journal_file, journal_date, position, raw, is_json,
+        is_json AND left(ltrim(raw, ' ' || chr(9) || chr(13) || chr(10)), 1) = '{' AS is_object, ${probes}
+      FROM (SELECT *, CASE WHEN is_json THEN json_extract(raw, ${paths}) END AS vs,
+                      CASE WHEN is_json THEN json_extract_string(raw, ${paths}) END AS ss
+            FROM (SELECT r.*, json_valid(r.raw) AS is_json FROM (${records}) r))`;
   },
 
   matches: (expr, regex) => `regexp_full_match(${expr}, ${literal(regex)})`,
