@@ -182,3 +182,50 @@ describe('configuration', () => {
       assert.match(flag.stderr, /Allowed choices are last, first, reject/);
     }));
 });
+
+describe('record schema from configuration', () => {
+  it('folds records of another schema: key name, extra field, PII list', () =>
+    withLake(async (lake) => {
+      const schema = {
+        key: 'customer_id',
+        fields: [
+          { name: 'subscription', type: 'string' },
+          { name: 'email', type: 'string' },
+          { name: 'seats', type: 'bigint' },
+          { name: 'price', type: 'decimal(10,3)' },
+          { name: 'renewal', type: 'date' },
+        ],
+        pii: ['email'],
+        joinField: 'subscription',
+      };
+      await writeFile(path.join(lake, 'subsnap.config.json'), JSON.stringify({ lake: '.', schema }));
+      await writeJournalFile(lake, day('2024-01-01', 'a.jsonl', [
+        JSON.stringify({ customer_id: 9, subscription: 'premium', email: 'a@b.c', seats: 3, price: 1.125, renewal: '2024-05-01' }),
+        JSON.stringify({ customer_id: 9, seats: 'x' }),
+        JSON.stringify({ Id: 1 }),
+      ]));
+      const result = await subsnap(['run', '--json'], {}, lake);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout);
+      const q = await readQuarantine(report.quarantinePath);
+      assert.deepEqual(q.map((r) => r.reason), ['seats: expected bigint, got string', 'customer_id: missing']);
+      const shown = await subsnap(['show', '--json'], {}, lake);
+      assert.deepEqual(JSON.parse(shown.stdout), {
+        customer_id: '9', subscription: 'premium', seats: '3', price: '1.125', renewal: '2024-05-01',
+        numberOfChannels: '200', extras: { hd: 'true', devices: '4' },
+        _journal_date: '2024-01-01', _journal_file: 'date=2024-01-01/a.jsonl', _journal_line: '1',
+      });
+      const valid = await subsnap(['validate'], {}, lake);
+      assert.equal(valid.code, 0, valid.stdout);
+    }));
+
+  it('an invalid schema is refused with the reason', () =>
+    withLake(async (lake) => {
+      const schema = { key: 'Id', fields: [{ name: 'plan', type: 'string' }, { name: '_x', type: 'string' }], joinField: 'subscription' };
+      await writeFile(path.join(lake, 'subsnap.config.json'), JSON.stringify({ lake: '.', schema }));
+      const result = await subsnap(['run'], {}, lake);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, /_x: names starting with _ are reserved/);
+      assert.match(result.stderr, /join field subscription must be a string field/);
+    }));
+});
