@@ -10,6 +10,7 @@ import { isCalendarDate } from '../lake/journal-files.js';
 import { catalogEntries, writeCatalog } from '../generate/catalog.js';
 import { writeJournal } from '../generate/journal.js';
 import { openEngine } from './open-engine.js';
+import { DEFAULT_SERVER, defaultStateDir, serverStatus, startServer, stopServer } from '../engines/spark/spark-server.js';
 import { progressReporter } from './progress.js';
 import { formatLog, formatRows, plainRow } from './tables.js';
 
@@ -38,6 +39,7 @@ interface CommonFlags {
   nulls?: string;
   memoryLimit?: string;
   threads?: number;
+  sparkRemote?: string;
 }
 
 function withCommon(command: Command): Command {
@@ -54,7 +56,8 @@ function withPolicies(command: Command): Command {
     .addOption(new Option('--duplicates <policy>', 'same-key records of one day (default last)').choices(DUPLICATES_POLICIES))
     .addOption(new Option('--nulls <policy>', 'null fields of a newer record (default overwrite)').choices(NULLS_POLICIES))
     .option('--memory-limit <size>', 'engine memory limit, e.g. 2GB (DuckDB spills to disk beyond it)')
-    .option('--threads <n>', 'engine threads', int(1));
+    .option('--threads <n>', 'engine threads', int(1))
+    .option('--spark-remote <url>', 'Spark Connect endpoint for --engine spark (default sc://127.0.0.1:15002, or env SPARK_REMOTE)');
 }
 
 async function configFrom(flags: CommonFlags): Promise<Config> {
@@ -67,6 +70,7 @@ async function configFrom(flags: CommonFlags): Promise<Config> {
     nulls: flags.nulls as ConfigInput['nulls'],
     memoryLimit: flags.memoryLimit,
     threads: flags.threads,
+    sparkRemote: flags.sparkRemote,
   };
   return loadConfig({ configPath: flags.config, overrides });
 }
@@ -185,7 +189,46 @@ export function buildProgram(): Command {
       console.log(flags.json ? commits.map((c) => JSON.stringify(c)).join('\n') : formatLog(commits));
     });
 
+  const spark = program.command('spark').description('a local Spark Connect server (local mode, 127.0.0.1) for --engine spark');
+  const serverOptions = (command: Command) =>
+    command
+      .option('--port <n>', 'gRPC port', int(1), DEFAULT_SERVER.port)
+      .option('--state-dir <dir>', 'log and pid files (default ~/.local/state/subsnap/spark or env SUBSNAP_SPARK_STATE)');
+  const serverFrom = (flags: { port: number; stateDir?: string; memory?: string; cores?: number; token?: string }) => ({
+    ...DEFAULT_SERVER,
+    ...stripUndefined({ memory: flags.memory, cores: flags.cores, token: flags.token ?? process.env.SUBSNAP_SPARK_TOKEN }),
+    port: flags.port,
+    stateDir: path.resolve(flags.stateDir ?? defaultStateDir()),
+  });
+  serverOptions(spark.command('start'))
+    .description('install the pinned Spark runtime if needed, start the server and wait until it answers')
+    .option('--memory <size>', 'driver memory', DEFAULT_SERVER.memory)
+    .option('--cores <n>', 'local cores', int(1), DEFAULT_SERVER.cores)
+    .option('--token <token>', 'require this bearer token (or env SUBSNAP_SPARK_TOKEN)')
+    .action(async (flags) => {
+      const status = await startServer(serverFrom(flags));
+      console.log(`Spark ${status.version} answers at ${status.remote} (pid ${status.pid}); log ${status.log}`);
+    });
+  serverOptions(spark.command('stop'))
+    .description('stop the server started by `subsnap spark start`')
+    .action(async (flags) => {
+      console.log((await stopServer(serverFrom(flags))) ? 'stopped' : 'not running');
+    });
+  serverOptions(spark.command('status'))
+    .description('whether the server runs and answers')
+    .option('--json', 'print the status as JSON')
+    .action(async (flags) => {
+      const status = await serverStatus(serverFrom(flags));
+      if (flags.json) console.log(JSON.stringify(status));
+      else console.log(status.running ? `running (pid ${status.pid}) at ${status.remote}, Spark ${status.version ?? 'not answering'}; log ${status.log}` : 'not running');
+      if (!status.running) process.exitCode = 3;
+    });
+
   return program;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Config } from '../core/config.js';
 import type { Engine } from '../engines/engine.js';
 import { openDuckDb } from '../engines/duckdb/duckdb-engine.js';
+import { openSpark } from '../engines/spark/spark-engine.js';
+import { DEFAULT_SPARK_REMOTE } from '../engines/spark/spark-remote.js';
 
 /** The only place that picks a concrete engine. */
 export async function openEngine(config: Config): Promise<Engine> {
@@ -13,6 +15,6 @@ export async function openEngine(config: Config): Promise<Engine> {
         tempDirectory: path.join(config.lake, 'snapshot', '_staging', 'spill'),
       });
     case 'spark':
-      throw new Error("the spark engine is not available in this version: use --engine duckdb");
+      return openSpark(config.sparkRemote ?? process.env.SPARK_REMOTE ?? DEFAULT_SPARK_REMOTE);
   }
 }

@@ -40,7 +40,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const statements: string[] = [];
 
   // The records' text is materialized first: probing and checking then run in parallel over it.
-  statements.push(d.createTemp('lines', d.journalRecords(plan.inputs)));
+  statements.push(...d.journalSetup(plan.inputs), d.createTemp('lines', d.journalRecords(plan.inputs)));
 
   // Each field's typed value x_i (NULL when absent or of the wrong type) and whether it is valid.
   const all = [{ name: schema.key, type: 'bigint' as const }, ...schema.fields];

@@ -23,6 +23,8 @@ export interface SqlDialect {
   /** A statement that materializes `select` as a temporary relation named `name`. */
   createTemp(name: string, select: string): string;
   dropTemp(name: string): string;
+  /** Statements that must run before `journalRecords` (e.g. registering the text files). */
+  journalSetup(inputs: TextInput[]): string[];
   /**
    * A query yielding one row per record: `journal_file, journal_date (DATE), position (BIGINT), raw`,
    * per docs/SEMANTICS.md "Format of a file".

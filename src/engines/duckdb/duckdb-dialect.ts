@@ -34,6 +34,8 @@ export const duckdbDialect: SqlDialect = {
   createTemp: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
   dropTemp: (name) => `DROP TABLE IF EXISTS ${name}`,
 
+  journalSetup: () => [],
+
   journalRecords(inputs: TextInput[]) {
     if (inputs.length === 0) {
       return `SELECT NULL::VARCHAR AS journal_file, NULL::DATE AS journal_date, NULL::BIGINT AS position, NULL::VARCHAR AS raw WHERE FALSE`;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the Spark engine needs, idempotently: a project venv with the pinned pyspark (the
+# whole Spark runtime, Spark Connect server included) and the Spark Connect .proto definitions
+# taken from that distribution's spark-connect jar. Java 17 comes from the system.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+version="$(cat "$root/spark/PYSPARK_VERSION")"
+venv="$root/.venv/spark"
+protos="$root/.venv/spark-protos"
+
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import pyspark, sys; sys.exit(pyspark.__version__ != '$version')" 2>/dev/null; then
+  echo "setup-spark: installing pyspark $version into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "pyspark==$version"
+fi
+
+spark_home="$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+jar="$(ls "$spark_home"/jars/spark-connect_*.jar | head -n 1)"
+if [ ! -f "$protos/.from" ] || [ "$(cat "$protos/.from")" != "$jar" ]; then
+  rm -rf "$protos"
+  mkdir -p "$protos"
+  (cd "$protos" && unzip -q -o "$jar" 'spark/connect/*.proto' 'google/protobuf/*.proto')
+  echo "$jar" > "$protos/.from"
+fi
+
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
+  echo "setup-spark: Java 17 is needed (apt-get install openjdk-17-jre-headless)" >&2
+  exit 1
+fi
+echo "$spark_home"

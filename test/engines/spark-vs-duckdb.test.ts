@@ -1,0 +1,111 @@
+// Differential tests: the Spark engine and the DuckDB engine fold the same journals into the same
+// snapshot rows, the same quarantine and the same reports; a lake written by one is continued by
+// the other.
+import assert from 'node:assert/strict';
+import { cp } from 'node:fs/promises';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig, type ConfigInput } from '../../src/core/config.js';
+import type { RunReport } from '../../src/core/run-report.js';
+import { runSnapshot } from '../../src/core/run-snapshot.js';
+import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
+import type { Engine } from '../../src/engines/engine.js';
+import { openSpark } from '../../src/engines/spark/spark-engine.js';
+import { writeJournal } from '../../src/generate/journal.js';
+import { readQuarantine, readVersionRows, removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
+import { startTestSpark, type TestSparkServer } from '../support/spark-server.js';
+
+let spark: TestSparkServer;
+before(async () => {
+  spark = await startTestSpark();
+}, { timeout: 600_000 });
+after(() => spark?.stop());
+
+async function runWith(engineName: 'duckdb' | 'spark', lake: string, overrides: ConfigInput = {}, until?: string): Promise<RunReport> {
+  const config = await loadConfig({ overrides: { lake, ...overrides }, cwd: lake });
+  const engine: Engine = engineName === 'spark' ? await openSpark(spark.remote) : await openDuckDb();
+  try {
+    return await runSnapshot({ config, engine, until });
+  } finally {
+    await engine.close();
+  }
+}
+
+/** What must agree between engines: everything but timing, engine name and absolute paths. */
+function comparable(report: RunReport) {
+  const { durationMs: _d, engine: _e, snapshotPath: _s, quarantinePath: _q, ...rest } = report;
+  return rest;
+}
+
+async function assertSameVersion(a: RunReport, b: RunReport, context: string): Promise<void> {
+  assert.deepEqual(comparable(b), comparable(a), `${context}: reports`);
+  const [rowsA, rowsB] = [await readVersionRows(a.snapshotPath!), await readVersionRows(b.snapshotPath!)];
+  assert.deepEqual(rowsB, rowsA, `${context}: rows`);
+  assert.deepEqual(await readQuarantine(b.quarantinePath), await readQuarantine(a.quarantinePath), `${context}: quarantine`);
+}
+
+const POLICY_SETS: ConfigInput[] = [
+  { duplicates: 'last', nulls: 'overwrite', pii: 'drop' },
+  { duplicates: 'first', nulls: 'coalesce', pii: 'hash', piiKeyEnv: 'SUBSNAP_TEST_PII_KEY' },
+  { duplicates: 'reject', nulls: 'overwrite', pii: 'keep' },
+];
+process.env.SUBSNAP_TEST_PII_KEY = 'differential-key';
+
+describe('Spark and DuckDB agree', { timeout: 1_800_000 }, () => {
+  for (const policies of POLICY_SETS) {
+    it(`generated days with dirty records, duplicates and a late file (${policies.duplicates}/${policies.nulls}/${policies.pii})`, async () => {
+      const duck = await tempLake();
+      try {
+        await writeJournal(duck, { seed: 11, start: '2024-02-01', days: 3, recordsPerDay: 300, idMax: 200, dirtyRate: 0.1, duplicateRate: 0.1, filesPerDay: 2, unknownSubscriptionRate: 0.05 });
+        const sparkLake = `${duck}-spark`;
+        await cp(duck, sparkLake, { recursive: true });
+        try {
+          for (const until of ['2024-02-01', '2024-02-03']) {
+            const [a, b] = [await runWith('duckdb', duck, policies, until), await runWith('spark', sparkLake, policies, until)];
+            await assertSameVersion(a, b, `until ${until}`);
+          }
+          // A late file for the first day, in every format, arrives after its day was folded.
+          const late = [
+            { path: 'date=2024-02-01/late-a.json', date: '2024-02-01', content: '[{"Id": 5, "cost": 1.5, "subscription": "Premium"}, {"Id": "x"}, 7]' },
+            { path: 'date=2024-02-01/late-b.json', date: '2024-02-01', content: '{\n  "Id": 6,\n  "active": false\n}\n' },
+            { path: '2024-02-01/late-c.jsonl.gz', date: '2024-02-01', content: '{"Id": 7, "end_date": "2024-01-01", "start_date": "2024-02-01"}\r\n\r\n{"Id": 8}\r\n' },
+          ];
+          for (const file of late) {
+            await writeJournalFile(duck, file);
+            await writeJournalFile(sparkLake, file);
+          }
+          const [a, b] = [await runWith('duckdb', duck, policies), await runWith('spark', sparkLake, policies)];
+          await assertSameVersion(a, b, 'late files');
+        } finally {
+          await removeLake(sparkLake);
+        }
+      } finally {
+        await removeLake(duck);
+      }
+    });
+  }
+
+  it('a lake written by one engine is continued by the other, with the same result as either alone', async () => {
+    const mixed = await tempLake();
+    const duckOnly = `${mixed}-duck`;
+    try {
+      await writeJournal(mixed, { seed: 5, start: '2024-03-01', days: 4, recordsPerDay: 200, dirtyRate: 0.05 });
+      await cp(mixed, duckOnly, { recursive: true });
+      const order: ('duckdb' | 'spark')[] = ['duckdb', 'spark', 'duckdb', 'spark'];
+      let last: RunReport | undefined;
+      for (const [i, engine] of order.entries()) {
+        const until = `2024-03-0${i + 1}`;
+        last = await runWith(engine, mixed, {}, until);
+        const alone = await runWith('duckdb', duckOnly, {}, until);
+        await assertSameVersion(alone, last, `day ${i + 1} on ${engine}`);
+      }
+      const { stdout } = await import('node:child_process').then(({ execFileSync }) => ({
+        stdout: execFileSync(process.execPath, [path.join('bin', 'subsnap.js'), 'log', '--lake', mixed, '--json'], { encoding: 'utf8' }),
+      }));
+      assert.deepEqual(stdout.trim().split('\n').map((l) => JSON.parse(l).engine), order);
+    } finally {
+      await removeLake(mixed);
+      await removeLake(duckOnly);
+    }
+  });
+});
