@@ -19,7 +19,14 @@ jar="$(ls "$spark_home"/jars/spark-connect_*.jar | head -n 1)"
 if [ ! -f "$protos/.from" ] || [ "$(cat "$protos/.from")" != "$jar" ]; then
   rm -rf "$protos"
   mkdir -p "$protos"
-  (cd "$protos" && unzip -q -o "$jar" 'spark/connect/*.proto' 'google/protobuf/*.proto')
+  "$venv/bin/python" - "$jar" "$protos" <<'PY'
+import sys, zipfile
+jar, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(jar) as z:
+    for name in z.namelist():
+        if name.endswith('.proto') and (name.startswith('spark/connect/') or name.startswith('google/protobuf/')):
+            z.extract(name, out)
+PY
   echo "$jar" > "$protos/.from"
 fi
 

@@ -193,7 +193,8 @@ export function buildProgram(): Command {
   const serverOptions = (command: Command) =>
     command
       .option('--port <n>', 'gRPC port', int(1), DEFAULT_SERVER.port)
-      .option('--state-dir <dir>', 'log and pid files (default ~/.local/state/subsnap/spark or env SUBSNAP_SPARK_STATE)');
+      .option('--state-dir <dir>', 'log and pid files (default ~/.local/state/subsnap/spark or env SUBSNAP_SPARK_STATE)')
+      .option('--token <token>', 'bearer token the server requires (or env SUBSNAP_SPARK_TOKEN)');
   const serverFrom = (flags: { port: number; stateDir?: string; memory?: string; cores?: number; token?: string }) => ({
     ...DEFAULT_SERVER,
     ...stripUndefined({ memory: flags.memory, cores: flags.cores, token: flags.token ?? process.env.SUBSNAP_SPARK_TOKEN }),
@@ -204,7 +205,6 @@ export function buildProgram(): Command {
     .description('install the pinned Spark runtime if needed, start the server and wait until it answers')
     .option('--memory <size>', 'driver memory', DEFAULT_SERVER.memory)
     .option('--cores <n>', 'local cores', int(1), DEFAULT_SERVER.cores)
-    .option('--token <token>', 'require this bearer token (or env SUBSNAP_SPARK_TOKEN)')
     .action(async (flags) => {
       const status = await startServer(serverFrom(flags));
       console.log(`Spark ${status.version} answers at ${status.remote} (pid ${status.pid}); log ${status.log}`);

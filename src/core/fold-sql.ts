@@ -222,14 +222,16 @@ export function outputSelect(d: SqlDialect, plan: FoldPlan, enrichment: string[]
 
 export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
   const join = d.quote(plan.schema.joinField);
+  const count = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
+  // One pass over the new state (with the catalog join) and two small counts.
   return `SELECT
       (SELECT COUNT(*) FROM lines) AS input_records,
       (SELECT COUNT(*) FROM rejected) AS rejected_records,
-      (SELECT COUNT(*) FROM next_state WHERE is_new) AS inserted,
-      (SELECT COUNT(*) FROM next_state WHERE is_updated) AS updated,
-      (SELECT COUNT(*) FROM next_state) AS total_keys,
-      (SELECT COUNT(*) FROM next_state n WHERE NOT EXISTS (
-         SELECT 1 FROM ${d.readParquet(plan.catalogDir)} k WHERE k.${join} = n.${join})) AS unmatched`;
+      COUNT(*) AS total_keys,
+      ${count('n.is_new')} AS inserted,
+      ${count('n.is_updated')} AS updated,
+      ${count(`k.${join} IS NULL`)} AS unmatched
+    FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${d.readParquet(plan.catalogDir)}) k ON n.${join} = k.${join}`;
 }
 
 export function quarantineSelect(): string {

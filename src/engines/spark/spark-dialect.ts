@@ -36,8 +36,9 @@ export const sparkDialect: SqlDialect = {
     if (!known) throw new Error(`no Spark type for ${type}`);
     return known;
   },
-  // Cached so that the journal is read and parsed once, not once per later reference.
-  createTemp: (name, select) => `CACHE TABLE ${name} AS ${select}`,
+  // Cached lazily: nothing runs until the Parquet write needs it, then each relation is computed
+  // once and reused by the counts, instead of one Spark job per statement.
+  createTemp: (name, select) => `CACHE LAZY TABLE ${name} AS ${select}`,
   dropTemp: (name) => `DROP VIEW IF EXISTS ${name}`,
 
   // Whole files as one value each: Spark's line reader gives no line numbers.

@@ -29,7 +29,7 @@ export function parseSparkRemote(url: string): SparkRemote {
     port,
     token: params.get('token'),
     userId: params.get('user_id') ?? 'subsnap',
-    useSsl: params.get('use_ssl') === 'true' || params.has('token'),
+    useSsl: params.get('use_ssl') === 'true',
     display: `sc://${host}:${port}`,
   };
 }

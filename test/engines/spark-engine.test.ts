@@ -1,6 +1,6 @@
-// Differential tests: the Spark engine and the DuckDB engine fold the same journals into the same
-// snapshot rows, the same quarantine and the same reports; a lake written by one is continued by
-// the other.
+// The Spark engine against a real local Spark Connect server (started here, with a token):
+// differential tests against DuckDB (same rows, quarantine and reports; a lake written by one
+// engine is continued by the other) and the endpoint errors a user can meet.
 import assert from 'node:assert/strict';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,12 +12,15 @@ import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
 import { writeJournal } from '../../src/generate/journal.js';
+import { subsnap } from '../support/cli.js';
+import { startFakeSparkConnect } from '../support/fake-spark-connect.js';
 import { readQuarantine, readVersionRows, removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
 import { startTestSpark, type TestSparkServer } from '../support/spark-server.js';
 
+const TOKEN = 'test-token-1234';
 let spark: TestSparkServer;
 before(async () => {
-  spark = await startTestSpark();
+  spark = await startTestSpark(TOKEN);
 }, { timeout: 600_000 });
 after(() => spark?.stop());
 
@@ -106,6 +109,61 @@ describe('Spark and DuckDB agree', { timeout: 1_800_000 }, () => {
     } finally {
       await removeLake(mixed);
       await removeLake(duckOnly);
+    }
+  });
+});
+
+describe('Spark endpoint errors name the endpoint and commit nothing', { timeout: 300_000 }, () => {
+  async function runAgainst(remote: string) {
+    const lake = await tempLake();
+    try {
+      await writeJournalFile(lake, { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: '{"Id": 1}\n' });
+      const result = await subsnap(['run', '--lake', lake, '--engine', 'spark', '--spark-remote', remote]);
+      const log = await subsnap(['log', '--lake', lake]);
+      assert.match(log.stderr, /no committed snapshot/);
+      return result;
+    } finally {
+      await removeLake(lake);
+    }
+  }
+
+  it('unreachable endpoint', async () => {
+    const closed = spark.options.port + 1;
+    const result = await runAgainst(`sc://127.0.0.1:${closed}`);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, new RegExp(`cannot reach the Spark Connect server at sc://127.0.0.1:${closed}`));
+  });
+
+  it('wrong or missing token', async () => {
+    for (const remote of [`sc://127.0.0.1:${spark.options.port}/;token=wrong`, `sc://127.0.0.1:${spark.options.port}`]) {
+      const result = await runAgainst(remote);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, new RegExp(`server at sc://127.0.0.1:${spark.options.port} refused the credentials`));
+      assert.ok(!result.stderr.includes(TOKEN));
+    }
+  });
+
+  it('a server of an unsupported Spark version', async () => {
+    const fake = await startFakeSparkConnect('3.5.1');
+    try {
+      const result = await runAgainst(`sc://127.0.0.1:${fake.port}`);
+      assert.equal(result.code, 2);
+      assert.match(result.stderr, new RegExp(`server at sc://127.0.0.1:${fake.port} runs Spark 3.5.1; subsnap needs Spark 4.x`));
+    } finally {
+      await fake.stop();
+    }
+  });
+
+  it('a Spark error surfaces with its error class', async () => {
+    const engine = await openSpark(spark.remote);
+    try {
+      await assert.rejects(engine.query('SELECT * FROM no_such_table'), (error: Error & { errorClass?: string }) => {
+        assert.equal(error.errorClass, 'TABLE_OR_VIEW_NOT_FOUND');
+        assert.match(error.message, /TABLE_OR_VIEW_NOT_FOUND/);
+        return true;
+      });
+    } finally {
+      await engine.close();
     }
   });
 });
