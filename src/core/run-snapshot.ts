@@ -9,6 +9,7 @@ import { lakeLayout, quarantineDir, versionDir } from '../lake/layout.js';
 import { removeLeftovers } from '../lake/leftovers.js';
 import { acquireWriterLock } from '../lake/writer-lock.js';
 import type { Config } from './config.js';
+import { neutralType } from './column-types.js';
 import { crashPoint } from './fault-points.js';
 import { countsQuery, FOLD_RELATIONS, foldStatements, outputSelect, quarantineSelect, type FoldPlan } from './fold-sql.js';
 import { hmacPads, loadPiiKey, piiKeyId } from './pii-key.js';
@@ -119,7 +120,8 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
       await engine.run(engine.dialect.writeParquet(quarantineSelect(), stagedQuarantine));
     }
     await checkUniqueKeys(engine, config, stagedSnapshot);
-    const columns = await engine.columns(`SELECT * FROM ${engine.dialect.readParquet(stagedSnapshot)}`);
+    const columns = (await engine.columns(`SELECT * FROM ${engine.dialect.readParquet(stagedSnapshot)}`))
+      .map((c) => ({ name: c.name, type: neutralType(c.type) }));
     for (const relation of FOLD_RELATIONS) await engine.run(engine.dialect.dropTemp(relation));
     crashPoint('written');
 
@@ -159,7 +161,7 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
       committedAt: new Date().toISOString(),
       engine: engine.name,
       snapshotPath: toPosix(path.relative(layout.root, finalSnapshot)),
-      snapshotFiles: (await fs.readdir(finalSnapshot)).sort(),
+      snapshotFiles: (await fs.readdir(finalSnapshot)).filter((f) => f.endsWith('.parquet')).sort(),
       quarantinePath: finalQuarantine ? toPosix(path.relative(layout.root, finalQuarantine)) : null,
       consumed: inspected.map((f) => ({ path: f.path, date: f.date, size: f.size, sha256: f.sha256 })),
       catalog,

@@ -105,7 +105,13 @@ describe('Spark and DuckDB agree', { timeout: 1_800_000 }, () => {
       const { stdout } = await import('node:child_process').then(({ execFileSync }) => ({
         stdout: execFileSync(process.execPath, [path.join('bin', 'subsnap.js'), 'log', '--lake', mixed, '--json'], { encoding: 'utf8' }),
       }));
-      assert.deepEqual(stdout.trim().split('\n').map((l) => JSON.parse(l).engine), order);
+      const commits = stdout.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(commits.map((c) => c.engine), order);
+      assert.deepEqual(commits[1].columns, commits[0].columns, 'column types are recorded alike by both engines');
+      assert.deepEqual(commits[0].columns.map((c: { type: string }) => c.type),
+        ['bigint', 'boolean', 'string', 'decimal(18,2)', 'date', 'date', 'bigint', 'map<string,string>', 'date', 'string', 'bigint']);
+      const valid = await subsnap(['validate', '--lake', mixed]);
+      assert.equal(valid.code, 0, valid.stdout);
     } finally {
       await removeLake(mixed);
       await removeLake(duckOnly);

@@ -73,6 +73,7 @@ export async function probe(port: number, token?: string, deadlineMs = 3_000): P
   }
 }
 
+
 export interface ServerStatus {
   running: boolean;
   pid?: number;
@@ -88,12 +89,13 @@ export async function serverStatus(o: SparkServerOptions): Promise<ServerStatus>
 }
 
 export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): Promise<ServerStatus> {
+  // Installing first also provides the protocol definitions that probing the port needs.
+  const home = await sparkHome();
   const existing = await readPid(o);
   if (existing) return serverStatus(o);
   if (await probe(o.port, o.token, 1_000)) {
     throw new SparkServerError(`port ${o.port} already answers as a Spark Connect server not started here; use it, or pick --port`);
   }
-  const home = await sparkHome();
   await fs.mkdir(o.stateDir, { recursive: true });
   const log = openSync(logFile(o), 'a');
   const conf = [
