@@ -1,0 +1,26 @@
+// The Airflow DAG's own tests (pytest, in the project's locked Airflow venv): DAG integrity, and
+// `airflow dags test` over consecutive simulated days against a temporary lake, DuckDB and Spark.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+describe('Airflow DAG subscription_snapshot', { timeout: 1_800_000 }, () => {
+  it('passes its pytest suite (integrity + end-to-end dags test)', (t) => {
+    const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-airflow.sh')], { encoding: 'utf8' });
+    assert.equal(setup.status, 0, setup.stderr);
+    const venv = setup.stdout.trim().split('\n').at(-1)!;
+    const pytest = spawnSync(path.join(venv, 'bin', 'python'), ['-m', 'pytest', '-p', 'no:cacheprovider', '-q', 'tests'], {
+      cwd: path.join(root, 'airflow'),
+      encoding: 'utf8',
+      timeout: 1_700_000,
+    });
+    const summary = pytest.stdout.trim().split('\n').at(-1) ?? '';
+    t.diagnostic(`pytest: ${summary}`);
+    assert.equal(pytest.status, 0, `${pytest.stdout.slice(-6000)}\n${pytest.stderr.slice(-3000)}`);
+    assert.match(summary, /^\d+ passed/);
+  });
+});
