@@ -5,6 +5,10 @@ import { resolveVersion } from '../core/lake-history.js';
 import { DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES } from '../core/policies.js';
 import { formatReport } from '../core/run-report.js';
 import { runSnapshot } from '../core/run-snapshot.js';
+import { backfillSnapshot } from '../core/backfill.js';
+import { migrateSnapshot } from '../core/migrate.js';
+import { rollbackTo } from '../core/rollback.js';
+import { vacuumLake } from '../core/vacuum.js';
 import { validateSnapshot } from '../core/validate-snapshot.js';
 import { isCalendarDate } from '../lake/journal-files.js';
 import { catalogEntries, writeCatalog } from '../generate/catalog.js';
@@ -139,10 +143,11 @@ export function buildProgram(): Command {
   withCommon(program.command('validate'))
     .description('run the data-quality tests on a committed version (default: the current one)')
     .option('--version <n>', 'version to validate', int(1))
+    .option('--as-of <date>', 'the version current at this date (end of day, UTC) or ISO timestamp')
     .option('--json', 'print the results as JSON')
     .action(async (flags) => {
       const config = await configFrom(flags);
-      const target = await resolveVersion(config.lake, flags.version);
+      const target = await resolveVersion(config.lake, { version: flags.version, asOf: flags.asOf });
       const engine = await openEngine({ ...config, engine: 'duckdb' });
       try {
         const results = await validateSnapshot(engine, config, target);
@@ -161,12 +166,13 @@ export function buildProgram(): Command {
   withCommon(program.command('show'))
     .description('print rows of a committed version')
     .option('--version <n>', 'version to read (default: current)', int(1))
+    .option('--as-of <date>', 'the version current at this date (end of day, UTC) or ISO timestamp')
     .option('--id <id>', 'only the row of this key')
     .option('--limit <n>', 'at most this many rows', int(0), 20)
     .option('--json', 'print rows as NDJSON')
     .action(async (flags) => {
       const config = await configFrom(flags);
-      const target = await resolveVersion(config.lake, flags.version);
+      const target = await resolveVersion(config.lake, { version: flags.version, asOf: flags.asOf });
       const engine = await openEngine({ ...config, engine: 'duckdb' });
       try {
         const d = engine.dialect;
@@ -177,6 +183,66 @@ export function buildProgram(): Command {
         console.log(flags.json ? rows.map((r) => JSON.stringify(plainRow(r))).join('\n') : formatRows(rows));
       } finally {
         await engine.close();
+      }
+    });
+
+  withPolicies(withCommon(program.command('backfill')))
+    .description('rebuild from a journal date on (after a fix, a corrected or a late day), as a new version')
+    .requiredOption('--from <date>', 'first journal day to fold again', day)
+    .option('--to <date>', 'fold new files only up to this day (files already folded are always refolded)', day)
+    .option('--json', 'print the report as one JSON object')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const engine = await openEngine(config);
+      const progress = progressReporter(!flags.json);
+      try {
+        const report = await backfillSnapshot({ config, engine, from: flags.from, to: flags.to, onProgress: progress.onProgress });
+        progress.stop();
+        console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      } finally {
+        progress.stop();
+        await engine.close();
+      }
+    });
+
+  withCommon(program.command('rollback'))
+    .description('commit a new version whose contents equal version N (history is kept)')
+    .argument('<version>', 'the version to restore', int(1))
+    .option('--json', 'print the report as one JSON object')
+    .action(async (version: number, flags) => {
+      const config = await configFrom(flags);
+      const report = await rollbackTo(config.lake, version);
+      console.log(flags.json ? JSON.stringify(report) : report.message);
+    });
+
+  withPolicies(withCommon(program.command('migrate')))
+    .description('apply a changed record schema or PII policy to the current snapshot, without the journal')
+    .option('--json', 'print the report as one JSON object')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const engine = await openEngine(config);
+      try {
+        const report = await migrateSnapshot(config, engine);
+        console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+      } finally {
+        await engine.close();
+      }
+    });
+
+  withCommon(program.command('vacuum'))
+    .description('delete the files of old versions and journal files past their TTL')
+    .option('--keep-versions <n>', 'keep the files of the newest N versions', int(1), 10)
+    .option('--journal-ttl <days>', 'delete journal files older than this many days before the newest folded day', int(0))
+    .option('--dry-run', 'only say what would be deleted')
+    .option('--json', 'print the report as JSON')
+    .action(async (flags) => {
+      const config = await configFrom(flags);
+      const report = await vacuumLake(config.lake, { keepVersions: flags.keepVersions, journalTtlDays: flags.journalTtl, dryRun: Boolean(flags.dryRun) });
+      if (flags.json) console.log(JSON.stringify(report));
+      else {
+        console.log(report.message);
+        if (report.removedVersions.length) console.log(`  versions: ${report.removedVersions.join(', ')}`);
+        for (const f of report.removedJournalFiles) console.log(`  journal: ${f}`);
       }
     });
 

@@ -28,9 +28,9 @@ export function formatRows(rows: Record<string, unknown>[]): string {
 }
 
 export function formatLog(commits: Commit[]): string {
-  const header = ['version', 'committed at', 'operation', 'engine', 'files', 'input', 'rejected', 'inserted', 'updated', 'keys'];
+  const header = ['version', 'from', 'committed at', 'operation', 'engine', 'files', 'input', 'rejected', 'inserted', 'updated', 'keys'];
   const rows = commits.map((c) => [
-    String(c.version), c.committedAt, c.operation, c.engine, String(c.consumed.length),
+    String(c.version), c.parent === null ? '' : String(c.parent), c.committedAt, c.operation, c.engine, String(c.consumed.length),
     ...['inputRecords', 'rejectedRecords', 'inserted', 'updated', 'totalKeys'].map((k) => String(c.counts[k] ?? '')),
   ]);
   return table(header, rows);

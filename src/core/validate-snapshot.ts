@@ -11,7 +11,7 @@ import type { Config } from './config.js';
 import { storedFields } from './fold-sql.js';
 import type { ResolvedVersion } from './lake-history.js';
 import type { Policies } from './policies.js';
-import { LINEAGE_COLUMNS } from './record-schema.js';
+import { LINEAGE_COLUMNS, type RecordSchema } from './record-schema.js';
 
 export interface CheckResult {
   name: string;
@@ -24,7 +24,8 @@ export async function validateSnapshot(engine: Engine, config: Config, target: R
   const q = (n: string) => d.quote(n);
   const { commit } = target;
   const policies = commit.policies as unknown as Policies;
-  const schema = config.schema;
+  // A version is checked against the schema it was built with, which a migration may have changed since.
+  const schema = (commit.schema as RecordSchema | undefined) ?? config.schema;
   const key = q(schema.key);
   const snapshot = d.readParquet(target.snapshotDir);
   const results: CheckResult[] = [];

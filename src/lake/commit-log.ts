@@ -37,6 +37,8 @@ export interface Commit {
   consumed: ConsumedFile[];
   catalog: FileFingerprint[];
   policies: Record<string, string>;
+  /** The record schema the version was built with (configuration, see the README). */
+  schema?: unknown;
   columns: ColumnSpec[];
   counts: Record<string, number>;
 }

@@ -11,6 +11,7 @@ export interface JournalFile {
   absPath: string;
   date: string;
   size: number;
+  mtimeMs: number;
 }
 
 export type JournalFormat = 'ndjson' | 'array' | 'document';
@@ -66,7 +67,7 @@ export async function listJournalFiles(journalDir: string): Promise<{ files: Jou
         continue;
       }
       const stat = await fs.stat(absPath);
-      if (stat.isFile()) files.push({ path: `${day}/${name}`, absPath, date, size: stat.size });
+      if (stat.isFile()) files.push({ path: `${day}/${name}`, absPath, date, size: stat.size, mtimeMs: stat.mtimeMs });
     }
   }
   files.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : compareBytes(a.path, b.path)));

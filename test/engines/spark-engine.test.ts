@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig, type ConfigInput } from '../../src/core/config.js';
 import type { RunReport } from '../../src/core/run-report.js';
 import { runSnapshot } from '../../src/core/run-snapshot.js';
+import { backfillSnapshot } from '../../src/core/backfill.js';
+import { migrateSnapshot } from '../../src/core/migrate.js';
 import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
@@ -115,6 +117,43 @@ describe('Spark and DuckDB agree', { timeout: 1_800_000 }, () => {
     } finally {
       await removeLake(mixed);
       await removeLake(duckOnly);
+    }
+  });
+});
+
+describe('lifecycle on Spark', { timeout: 900_000 }, () => {
+  it('backfill and migrate give the same versions on both engines', async () => {
+    const duck = await tempLake();
+    const sparkLake = `${duck}-spark`;
+    try {
+      await writeJournal(duck, { seed: 21, start: '2024-04-01', days: 3, recordsPerDay: 150, dirtyRate: 0.05 });
+      await cp(duck, sparkLake, { recursive: true });
+      const keep = { pii: 'keep' as const };
+      for (const lake of [duck, sparkLake]) await runWith('duckdb', lake, keep);
+      const late = { path: 'date=2024-04-02/late.jsonl', date: '2024-04-02', content: '{"Id": 7, "cost": 3}\n{"Id": 300}\n' };
+      await writeJournalFile(duck, late);
+      await writeJournalFile(sparkLake, late);
+      const backfill = async (engineName: 'duckdb' | 'spark', lake: string) => {
+        const engine = engineName === 'spark' ? await openSpark(spark.remote) : await openDuckDb();
+        try {
+          return await backfillSnapshot({ config: await loadConfig({ overrides: { lake, ...keep }, cwd: lake }), engine, from: '2024-04-02' });
+        } finally {
+          await engine.close();
+        }
+      };
+      await assertSameVersion(await backfill('duckdb', duck), await backfill('spark', sparkLake), 'backfill');
+      const migrate = async (engineName: 'duckdb' | 'spark', lake: string) => {
+        const engine = engineName === 'spark' ? await openSpark(spark.remote) : await openDuckDb();
+        try {
+          return await migrateSnapshot(await loadConfig({ overrides: { lake, pii: 'hash', piiKeyEnv: 'SUBSNAP_TEST_PII_KEY' }, cwd: lake }), engine);
+        } finally {
+          await engine.close();
+        }
+      };
+      await assertSameVersion(await migrate('duckdb', duck), await migrate('spark', sparkLake), 'migrate');
+    } finally {
+      await removeLake(duck);
+      await removeLake(sparkLake);
     }
   });
 });

@@ -1,0 +1,212 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Engine } from '../engines/engine.js';
+import { fingerprintCatalog } from '../lake/catalog-files.js';
+import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
+import { fsyncDir, fsyncTree } from '../lake/durable-fs.js';
+import { inspectJournalFile, type InspectedJournalFile, type JournalFile } from '../lake/journal-files.js';
+import { quarantineDir, versionDir, type LakeLayout } from '../lake/layout.js';
+import { neutralType } from './column-types.js';
+import type { Config } from './config.js';
+import { crashPoint } from './fault-points.js';
+import { countsQuery, FOLD_RELATIONS, foldStatements, outputSelect, quarantineSelect, type FoldPlan } from './fold-sql.js';
+import { hmacPads, loadPiiKey, piiKeyId } from './pii-key.js';
+import type { RunReport } from './run-report.js';
+import type { WriterSession } from './writer-session.js';
+
+export class RunError extends Error {}
+
+export type Progress = (event: { stage: string; done?: number; total?: number }) => void;
+
+export const toPosix = (p: string) => p.split(path.sep).join('/');
+
+export interface FoldRequest {
+  /** The version to fold onto (absent: an empty snapshot). */
+  base: Commit | undefined;
+  files: JournalFile[];
+  operation: 'run' | 'backfill';
+  catalog: FileFingerprint[];
+  catalogChanged: boolean;
+  warnings: string[];
+  started: number;
+}
+
+/** The catalog's fingerprint; a lake without a catalog cannot be enriched. */
+export async function requireCatalog(layout: LakeLayout): Promise<FileFingerprint[]> {
+  const catalog = await fingerprintCatalog(layout.catalog);
+  if (catalog.length === 0) {
+    throw new RunError(`no catalog: put the subscription catalog as Parquet under ${layout.catalog} (subsnap generate writes one)`);
+  }
+  return catalog;
+}
+
+/** Policies as the commit log records them (with a fingerprint of the PII key, never the key). */
+export async function policiesRecord(config: Config): Promise<Record<string, string>> {
+  const record: Record<string, string> = { ...config.policies };
+  if (config.policies.pii === 'hash') record.piiKeyId = piiKeyId(await loadPiiKey(config));
+  return record;
+}
+
+/**
+ * Folds `files` onto `base` and commits the result as the next version: data files first (staged,
+ * fsynced, renamed under the version's name), the commit record last.
+ */
+export async function foldAndCommit(
+  session: WriterSession,
+  engine: Engine,
+  config: Config,
+  request: FoldRequest,
+  progress: Progress = () => undefined,
+): Promise<RunReport> {
+  const { layout, current } = session;
+  const { base, files } = request;
+  const policies = await policiesRecord(config);
+  const runDir = path.join(layout.staging, `run-${process.pid}-${request.started}`);
+  await fs.mkdir(runDir, { recursive: true });
+  const inspected: InspectedJournalFile[] = [];
+  for (const [i, file] of files.entries()) {
+    progress({ stage: 'reading journal files', done: i, total: files.length });
+    inspected.push(await inspectJournalFile(file, runDir));
+  }
+  progress({ stage: 'reading journal files', done: files.length, total: files.length });
+  crashPoint('inspected');
+
+  const version = (current?.version ?? 0) + 1;
+  const plan: FoldPlan = {
+    schema: config.schema,
+    policies: config.policies,
+    inputs: inspected.map((f) => ({ textPath: f.textPath, journalFile: f.path, journalDate: f.date, format: f.format })),
+    previousDir: base ? path.join(layout.root, base.snapshotPath) : undefined,
+    catalogDir: layout.catalog,
+  };
+  if (config.policies.pii === 'hash') {
+    const pads = hmacPads(await loadPiiKey(config));
+    plan.piiPads = { innerHex: pads.inner.toString('hex'), outerHex: pads.outer.toString('hex') };
+  }
+  progress({ stage: 'folding' });
+  const enrichment = await checkCatalog(engine, plan);
+  for (const statement of foldStatements(engine.dialect, plan)) await engine.run(statement);
+  const [counts] = await engine.query(countsQuery(engine.dialect, plan));
+  crashPoint('folded');
+
+  progress({ stage: 'writing Parquet' });
+  const stagedSnapshot = path.join(runDir, 'snapshot');
+  const stagedQuarantine = path.join(runDir, 'quarantine');
+  await fs.mkdir(stagedSnapshot, { recursive: true });
+  await engine.run(engine.dialect.writeParquet(outputSelect(engine.dialect, plan, enrichment), stagedSnapshot));
+  const rejected = Number(counts?.rejected_records ?? 0);
+  if (rejected > 0) {
+    await fs.mkdir(stagedQuarantine, { recursive: true });
+    await engine.run(engine.dialect.writeParquet(quarantineSelect(), stagedQuarantine));
+  }
+  await checkUniqueKeys(engine, config, stagedSnapshot);
+  const columns = (await engine.columns(`SELECT * FROM ${engine.dialect.readParquet(stagedSnapshot)}`))
+    .map((c) => ({ name: c.name, type: neutralType(c.type) }));
+  for (const relation of FOLD_RELATIONS) await engine.run(engine.dialect.dropTemp(relation));
+  crashPoint('written');
+
+  progress({ stage: 'committing' });
+  const published = await publishVersion(layout, version, runDir, stagedSnapshot, rejected > 0 ? stagedQuarantine : null);
+  const inputRecords = Number(counts?.input_records ?? 0);
+  const inserted = Number(counts?.inserted ?? 0);
+  const updated = Number(counts?.updated ?? 0);
+  const totalKeys = Number(counts?.total_keys ?? 0);
+  const derived = {
+    inputRecords,
+    acceptedRecords: inputRecords - rejected,
+    rejectedRecords: rejected,
+    inserted,
+    updated,
+    unchanged: totalKeys - inserted - updated,
+    totalKeys,
+    unmatchedSubscriptions: Number(counts?.unmatched ?? 0),
+  };
+  await writeCommit(layout, {
+    protocol: 1,
+    version,
+    parent: base?.version ?? null,
+    operation: request.operation,
+    committedAt: new Date().toISOString(),
+    engine: engine.name,
+    ...published,
+    consumed: inspected.map((f) => ({ path: f.path, date: f.date, size: f.size, sha256: f.sha256 })),
+    catalog: request.catalog,
+    policies,
+    schema: config.schema,
+    columns,
+    counts: derived,
+  });
+  crashPoint('committed');
+  await fs.rm(runDir, { recursive: true, force: true });
+  return {
+    engine: engine.name,
+    previousVersion: current?.version ?? null,
+    journalFiles: files.map((f) => f.path),
+    catalogChanged: request.catalogChanged,
+    warnings: request.warnings,
+    ...derived,
+    committed: true,
+    version,
+    snapshotPath: path.join(layout.root, published.snapshotPath),
+    quarantinePath: published.quarantinePath ? path.join(layout.root, published.quarantinePath) : null,
+    durationMs: Date.now() - request.started,
+    message: `committed version ${version}${base ? ` (from version ${base.version})` : ' (from an empty snapshot)'}`,
+  };
+}
+
+/** Data first: fsync the staged files, then move them under the version's name. */
+export async function publishVersion(
+  layout: LakeLayout,
+  version: number,
+  runDir: string,
+  stagedSnapshot: string,
+  stagedQuarantine: string | null,
+): Promise<Pick<Commit, 'snapshotPath' | 'snapshotFiles' | 'quarantinePath'>> {
+  await fsyncTree(runDir);
+  const finalSnapshot = versionDir(layout, version);
+  await fs.mkdir(layout.versions, { recursive: true });
+  await fs.rename(stagedSnapshot, finalSnapshot);
+  await fsyncDir(layout.versions);
+  let finalQuarantine: string | null = null;
+  if (stagedQuarantine) {
+    finalQuarantine = quarantineDir(layout, version);
+    await fs.mkdir(layout.quarantine, { recursive: true });
+    await fs.rename(stagedQuarantine, finalQuarantine);
+    await fsyncDir(layout.quarantine);
+  }
+  crashPoint('published');
+  return {
+    snapshotPath: toPosix(path.relative(layout.root, finalSnapshot)),
+    snapshotFiles: (await fs.readdir(finalSnapshot)).filter((f) => f.endsWith('.parquet')).sort(),
+    quarantinePath: finalQuarantine ? toPosix(path.relative(layout.root, finalQuarantine)) : null,
+  };
+}
+
+/** Enrichment columns of the catalog; a subscription listed twice would duplicate keys in the join. */
+export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogDir'>): Promise<string[]> {
+  const d = engine.dialect;
+  const join = plan.schema.joinField;
+  const columns = await engine.columns(`SELECT * FROM ${d.readParquet(plan.catalogDir)}`);
+  if (!columns.some((c) => c.name === join)) {
+    throw new RunError(`the catalog has no column ${join} to join on (columns: ${columns.map((c) => c.name).join(', ')})`);
+  }
+  const duplicated = await engine.query(
+    `SELECT CAST(${d.quote(join)} AS STRING) AS v, COUNT(*) AS n FROM ${d.readParquet(plan.catalogDir)}
+     GROUP BY ${d.quote(join)} HAVING COUNT(*) > 1 LIMIT 5`,
+  );
+  if (duplicated.length) {
+    throw new RunError(`the catalog lists ${join} ${duplicated.map((r) => `'${String(r.v)}' ${String(r.n)} times`).join(', ')}: each must appear once`);
+  }
+  const stateNames = new Set([plan.schema.key, ...plan.schema.fields.map((f) => f.name)]);
+  return columns.map((c) => c.name).filter((n) => n !== join && !stateNames.has(n) && !n.startsWith('_'));
+}
+
+export async function checkUniqueKeys(engine: Engine, config: Config, dir: string): Promise<void> {
+  const key = engine.dialect.quote(config.schema.key);
+  const [row] = await engine.query(
+    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${engine.dialect.readParquet(dir)}`,
+  );
+  if (Number(row?.dup) !== 0 || Number(row?.nulls) !== 0) {
+    throw new RunError(`internal error: the new version has ${String(row?.dup)} duplicate and ${String(row?.nulls)} null keys; nothing was committed`);
+  }
+}

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { writeCommit } from '../lake/commit-log.js';
+import { RunError } from './fold-and-commit.js';
+import type { RunReport } from './run-report.js';
+import { unchangedCounts } from './run-snapshot.js';
+import { asWriter } from './writer-session.js';
+
+/**
+ * Commits a new version whose contents are those of version `target`. The new commit names the
+ * target's files (no copy); history is appended, never rewritten. Journal files folded after the
+ * target stay consumed: `run` does not fold them again, `backfill` does.
+ */
+export async function rollbackTo(lake: string, target: number): Promise<RunReport> {
+  const started = Date.now();
+  return asWriter(lake, async ({ layout, commits, current }) => {
+    const to = commits[target - 1];
+    if (!to || !current) throw new RunError(`no version ${target}: versions are 1..${commits.length}`);
+    if (!existsSync(path.join(layout.root, to.snapshotPath))) {
+      throw new RunError(`the files of version ${target} were removed by vacuum: it cannot be restored`);
+    }
+    const version = current.version + 1;
+    await writeCommit(layout, {
+      ...to,
+      version,
+      parent: to.version,
+      operation: 'rollback',
+      committedAt: new Date().toISOString(),
+      quarantinePath: null,
+      consumed: [],
+      counts: unchangedCounts(to),
+    });
+    return {
+      engine: to.engine,
+      previousVersion: current.version,
+      journalFiles: [],
+      catalogChanged: false,
+      warnings: [],
+      ...unchangedCounts(to),
+      committed: true,
+      version,
+      snapshotPath: path.join(layout.root, to.snapshotPath),
+      quarantinePath: null,
+      durationMs: Date.now() - started,
+      message: `committed version ${version}: the contents of version ${target}`,
+    };
+  });
+}

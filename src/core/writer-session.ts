@@ -1,0 +1,26 @@
+import { readCommits, type Commit } from '../lake/commit-log.js';
+import { lakeLayout, type LakeLayout } from '../lake/layout.js';
+import { removeLeftovers } from '../lake/leftovers.js';
+import { acquireWriterLock } from '../lake/writer-lock.js';
+import { crashPoint } from './fault-points.js';
+
+export interface WriterSession {
+  layout: LakeLayout;
+  commits: Commit[];
+  current: Commit | undefined;
+}
+
+/** Runs `work` as the lake's one writer: lock, read the log, clear a crashed writer's leftovers. */
+export async function asWriter<T>(lake: string, work: (session: WriterSession) => Promise<T>): Promise<T> {
+  const layout = lakeLayout(lake);
+  const lock = await acquireWriterLock(layout.lock);
+  try {
+    crashPoint('locked');
+    const commits = await readCommits(layout);
+    const current = commits.at(-1);
+    await removeLeftovers(layout, current?.version ?? 0);
+    return await work({ layout, commits, current });
+  } finally {
+    await lock.release();
+  }
+}
