@@ -1,7 +1,8 @@
 """Fold the subscription journal into the snapshot every 10 minutes, each run simulating one day.
 
-Each run maps its logical date to one business day (see ``business_day``): the run at the DAG's
-start date is day ``subsnap_sim_start`` (default 2024-01-01), the next run the next day, and so on.
+Each run maps its logical date to one business day (see ``business_day_for``): the run whose logical
+date is ``subsnap_sim_anchor`` (default: the DAG's start date) is day ``subsnap_sim_start`` (default
+2024-01-01), each 10-minute slot after it the next day, each slot before it the day before.
 The mapping depends only on the logical date, so clearing and re-running a run redoes the same
 day: the journal file it writes has the same bytes, and ``subsnap run --until DAY`` folds nothing
 that is already folded.
@@ -9,7 +10,8 @@ that is already folded.
 Configuration (Airflow Variables, or AIRFLOW_VAR_* environment variables):
   subsnap_lake      the lake folder (default: lake/ beside this repository's airflow/ folder)
   subsnap_command   how to call the CLI (default: node <repo>/bin/subsnap.js)
-  subsnap_sim_start the business day of the first run (default 2024-01-01)
+  subsnap_sim_start the business day of the anchor slot (default 2024-01-01)
+  subsnap_sim_anchor the logical date (ISO) of that slot (default: the DAG's start date)
 DAG params: engine (duckdb | spark), simulate_arrival (false for real journals).
 The Spark Connect URL comes from the Airflow connection ``spark_connect_default``.
 
@@ -34,10 +36,11 @@ LAKE = "{{ var.value.get('subsnap_lake', '" + str(REPO / "lake") + "') }}"
 DAY = "{{ ti.xcom_pull(task_ids='business_day') }}"
 
 
-def business_day_for(logical_date: pendulum.DateTime, sim_start: str) -> str:
-    """The simulated business day of a run: one day per 10-minute slot since START."""
-    slots = int((logical_date - START).total_seconds() // INTERVAL.total_seconds())
-    return pendulum.parse(sim_start).add(days=slots).to_date_string()
+def business_day_for(logical_date: pendulum.DateTime, sim_start: str, anchor: str | None = None) -> str:
+    """The simulated business day of a run: one day per 10-minute slot since the anchor slot."""
+    origin = pendulum.parse(anchor) if anchor else START
+    slots = (logical_date - origin).total_seconds() // INTERVAL.total_seconds()
+    return pendulum.parse(sim_start).add(days=int(slots)).to_date_string()
 
 
 with DAG(
@@ -63,7 +66,7 @@ with DAG(
     @task
     def business_day(logical_date=None, var=None) -> str:
         sim_start = var["value"].get("subsnap_sim_start", "2024-01-01")
-        return business_day_for(logical_date, sim_start)
+        return business_day_for(logical_date, sim_start, var["value"].get("subsnap_sim_anchor", None))
 
     @task
     def spark_remote(params=None) -> str:

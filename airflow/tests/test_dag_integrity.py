@@ -69,3 +69,15 @@ def test_logical_date_to_business_day(logical: str, day: str) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.business_day_for(pendulum.parse(logical), "2024-01-01") == day
+
+
+def test_anchor_moves_the_first_day() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dagmod", DAGS / "subscription_snapshot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    anchor = "2026-11-26T01:20:00+00:00"
+    assert module.business_day_for(pendulum.parse(anchor), "2024-01-01", anchor) == "2024-01-01"
+    assert module.business_day_for(pendulum.parse("2026-11-26T01:30:00+00:00"), "2024-01-01", anchor) == "2024-01-02"
+    assert module.business_day_for(pendulum.parse("2026-11-26T01:10:00+00:00"), "2024-01-01", anchor) == "2023-12-31"

@@ -92,10 +92,13 @@ export function buildProgram(): Command {
     .option('--days <n>', 'number of consecutive days', int(1), 3)
     .option('--day <date>', 'write this one day only (the bytes a full generation writes for it)', day)
     .option('--records <n>', 'records per day', int(1), 100)
-    .option('--id-max <n>', 'Ids are drawn from 1..N', int(1), 250)
+    .option('--id-max <n>', 'Ids are drawn from id-min..N', int(1), 250)
     .option('--files-per-day <n>', 'split each day into this many files', int(1), 1)
     .option('--dirty-rate <r>', 'share of bad records of every kind', rate, 0)
     .option('--duplicate-rate <r>', 'share of same-day duplicate records', rate)
+    .option('--id-min <n>', 'Ids are drawn from N..id-max', int(0), 1)
+    .option('--sequential-ids', 'Ids id-min, id-min+1, ... in order (distinct keys, e.g. an initial load)')
+    .option('--null-rate <r>', 'share of records with null fields', rate)
     .option('--no-catalog', 'do not (re)write the catalog')
     .option('--json', 'print a JSON summary')
     .action(async (flags) => {
@@ -107,7 +110,10 @@ export function buildProgram(): Command {
         start: flags.day ?? flags.start,
         days: flags.day ? 1 : flags.days,
         recordsPerDay: flags.records,
+        idMin: flags.idMin,
         idMax: flags.idMax,
+        sequentialIds: Boolean(flags.sequentialIds),
+        nullRate: flags.nullRate,
         filesPerDay: flags.filesPerDay,
         dirtyRate: flags.dirtyRate,
         duplicateRate: flags.duplicateRate,

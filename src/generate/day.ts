@@ -93,7 +93,7 @@ export function createDayGenerator(o: JournalOptions, date: string): DayGenerato
       return remember(id, item);
     }
 
-    const id = nextInt(rng, o.idMin, o.idMax);
+    const id = o.sequentialIds ? o.idMin + index - 1 : nextInt(rng, o.idMin, o.idMax);
     return remember(id, cleanItem(id));
   };
 

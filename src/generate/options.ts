@@ -23,6 +23,8 @@ export interface JournalOptions {
   unknownSubscriptionRate: number;
   /** Share of clean records with one or two non-key fields null or missing. */
   nullRate: number;
+  /** Ids idMin, idMin+1, … in order instead of random ones (a benchmark's initial load of distinct keys). */
+  sequentialIds: boolean;
 }
 
 export type JournalOptionsInput = Pick<JournalOptions, 'seed' | 'start' | 'days'> & Partial<JournalOptions>;
@@ -36,6 +38,7 @@ export const JOURNAL_DEFAULTS: Readonly<Omit<JournalOptions, 'seed' | 'start' | 
   duplicateRate: 0.03,
   unknownSubscriptionRate: 0,
   nullRate: 0.02,
+  sequentialIds: false,
 };
 
 function requireInt(name: string, v: number, min: number): void {

@@ -1,0 +1,186 @@
+// `npm run bench`: the daily run at several scales, side by side with the Spark engine, the usual
+// PySpark job and the I/O floor; medians over repetitions, peak RSS of each process tree.
+//   npm run bench -- [--scales small,headline,large] [--reps 3] [--out bench/results] [--data DIR]
+import { execFileSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startServer, stopServer } from '../src/engines/spark/spark-server.js';
+import { measure, type Measured } from './process-meter.js';
+import { formatCount, lineChart } from './svg-chart.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'bin', 'subsnap.js');
+
+interface Scale {
+  name: string;
+  snapshotKeys: number;
+  journalRecords: number;
+  memoryLimit?: string;
+  contenders: Contender[];
+}
+type Contender = 'duckdb' | 'spark' | 'pyspark' | 'floor' | 'noop';
+const ALL: Contender[] = ['duckdb', 'spark', 'pyspark', 'floor', 'noop'];
+const SCALES: Record<string, Scale> = {
+  tiny: { name: 'tiny', snapshotKeys: 100_000, journalRecords: 10_000, contenders: ALL },
+  small: { name: 'small', snapshotKeys: 1_000_000, journalRecords: 100_000, contenders: ALL },
+  headline: { name: 'headline', snapshotKeys: 10_000_000, journalRecords: 1_000_000, contenders: ALL },
+  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'floor', 'noop'] },
+};
+const LABELS: Record<Contender, string> = {
+  duckdb: 'subsnap run (DuckDB)',
+  spark: 'subsnap run --engine spark',
+  pyspark: 'PySpark DataFrame job',
+  floor: 'I/O floor (DuckDB copy)',
+  noop: 'no-op run (nothing new)',
+};
+
+const { values } = parseArgs({
+  options: {
+    scales: { type: 'string', default: 'small,headline,large' },
+    reps: { type: 'string', default: '3' },
+    out: { type: 'string', default: path.join(root, 'bench', 'results') },
+    data: { type: 'string', default: path.join(root, 'bench', '.data') },
+  },
+});
+const reps = Number(values.reps);
+const scales = values.scales!.split(',').map((s) => {
+  const scale = SCALES[s];
+  if (!scale) throw new Error(`unknown scale ${s}: expected one of ${Object.keys(SCALES).join(', ')}`);
+  return scale;
+});
+
+const DAY1 = '2024-01-01';
+const DAY2 = '2024-01-02';
+
+function subsnap(...args: string[]): string {
+  return execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+}
+
+/** The lake with version 1 holding S distinct keys, and day 2's journal (about 10% new keys). */
+async function prepare(scale: Scale, dir: string): Promise<{ generatorRecordsPerSec: number; initialLoadMs: number }> {
+  const lake = path.join(dir, 'lake');
+  const marker = path.join(dir, 'prepared.json');
+  if (existsSync(marker)) return JSON.parse(await fs.readFile(marker, 'utf8'));
+  await fs.rm(dir, { recursive: true, force: true });
+  const files = (n: number) => String(Math.max(1, Math.ceil(n / 1_000_000)));
+  subsnap('generate', '--lake', lake, '--day', DAY1, '--records', String(scale.snapshotKeys), '--sequential-ids',
+    '--id-max', String(scale.snapshotKeys), '--duplicate-rate', '0', '--files-per-day', files(scale.snapshotKeys));
+  const gen = await measure(process.execPath, [cli, 'generate', '--lake', lake, '--day', DAY2, '--no-catalog',
+    '--records', String(scale.journalRecords), '--id-max', String(Math.round(scale.snapshotKeys / 0.9)),
+    '--duplicate-rate', '0.03', '--dirty-rate', '0.001', '--files-per-day', files(scale.journalRecords)]);
+  const load = await measure(process.execPath, [cli, 'run', '--lake', lake, '--until', DAY1, '--json',
+    ...(scale.memoryLimit ? ['--memory-limit', scale.memoryLimit] : [])]);
+  if (load.code !== 0) throw new Error(`initial load failed: ${load.stderr}`);
+  const prepared = { generatorRecordsPerSec: scale.journalRecords / (gen.ms / 1000), initialLoadMs: load.ms };
+  await fs.writeFile(marker, JSON.stringify(prepared));
+  return prepared;
+}
+
+/** Back to version 1: the state every contender starts from. */
+async function resetToVersion1(lake: string): Promise<void> {
+  const logDir = path.join(lake, 'snapshot', '_log');
+  for (const name of await fs.readdir(logDir)) if (name !== '00000001.json') await fs.rm(path.join(logDir, name));
+  for (const name of await fs.readdir(path.join(lake, 'snapshot', 'versions'))) {
+    if (name !== '00000001') await fs.rm(path.join(lake, 'snapshot', 'versions', name), { recursive: true });
+  }
+  for (const name of await fs.readdir(path.join(lake, 'quarantine')).catch(() => [])) {
+    if (name !== 'version=00000001') await fs.rm(path.join(lake, 'quarantine', name), { recursive: true });
+  }
+}
+
+interface Sample { ms: number; peakRssMb: number }
+interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  const prepared: Record<string, unknown> = {};
+  let spark: { port: number; stateDir: string; pid?: number; startMs: number } | undefined;
+  if (scales.some((s) => s.contenders.includes('spark'))) {
+    const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-spark-'));
+    const t = Date.now();
+    const status = await startServer({ port: 15302, memory: '8g', cores: 2, stateDir }, 300_000);
+    spark = { port: 15302, stateDir, pid: status.pid, startMs: Date.now() - t };
+  }
+  try {
+    for (const scale of scales) {
+      const dir = path.join(values.data!, `${scale.name}-S${scale.snapshotKeys}-J${scale.journalRecords}`);
+      console.error(`[bench] ${scale.name}: preparing S=${formatCount(scale.snapshotKeys)} J=${formatCount(scale.journalRecords)} in ${dir}`);
+      prepared[scale.name] = await prepare(scale, dir);
+      const lake = path.join(dir, 'lake');
+      const v1 = path.join(lake, 'snapshot', 'versions', '00000001');
+      const samples = new Map<Contender, Sample[]>(scale.contenders.map((c) => [c, []]));
+      const limit = scale.memoryLimit ? ['--memory-limit', scale.memoryLimit] : [];
+      for (let rep = 0; rep < reps; rep++) {
+        for (const contender of scale.contenders) {
+          let m: Measured;
+          if (contender === 'noop') continue;
+          await resetToVersion1(lake);
+          if (contender === 'duckdb') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', ...limit]);
+          else if (contender === 'spark') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`], { alsoCount: spark!.pid ? [spark!.pid] : [] });
+          else if (contender === 'pyspark') {
+            const out = path.join(dir, 'pyspark-out');
+            m = await measure(path.join(root, '.venv', 'spark', 'bin', 'python'), [path.join(root, 'bench', 'pyspark_baseline.py'),
+              '--snapshot', v1, '--journal', path.join(lake, 'journal', `date=${DAY2}`), '--date', DAY2, '--catalog', path.join(lake, 'catalog'), '--out', out]);
+            await fs.rm(out, { recursive: true, force: true });
+          } else {
+            const out = path.join(dir, 'floor.parquet');
+            m = await measure(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'io-floor.ts'), v1, path.join(lake, 'journal', `date=${DAY2}`), out, ...(scale.memoryLimit ? [scale.memoryLimit] : [])]);
+            await fs.rm(out, { force: true });
+          }
+          if (m.code !== 0) throw new Error(`${contender} failed at ${scale.name}: ${m.stderr.slice(-2000)}`);
+          samples.get(contender)!.push({ ms: m.ms, peakRssMb: m.peakRssMb });
+          console.error(`[bench] ${scale.name} ${contender} rep ${rep + 1}: ${(m.ms / 1000).toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB`);
+          if (contender === 'duckdb' && scale.contenders.includes('noop')) {
+            const noop = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', ...limit]);
+            if (JSON.parse(noop.stdout).committed) throw new Error('the no-op run committed');
+            samples.get('noop')!.push({ ms: noop.ms, peakRssMb: noop.peakRssMb });
+          }
+        }
+      }
+      for (const [contender, list] of samples) {
+        const ms = list.map((s) => s.ms);
+        results.push({
+          scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list,
+          median: median(ms), min: Math.min(...ms), max: Math.max(...ms), peakRssMb: Math.max(...list.map((s) => s.peakRssMb)),
+          note: contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s excluded; RSS includes the server` : undefined,
+        });
+      }
+    }
+  } finally {
+    if (spark) await stopServer({ port: spark.port, stateDir: spark.stateDir });
+  }
+  await report(results, prepared);
+}
+
+async function report(results: Result[], prepared: Record<string, unknown>): Promise<void> {
+  await fs.mkdir(values.out!, { recursive: true });
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+  const json = { date: new Date().toISOString(), machine, reps, prepared, results };
+  await fs.writeFile(path.join(values.out!, 'results.json'), `${JSON.stringify(json, null, 1)}\n`);
+  const lines = [`# Benchmark results`, '', `${json.date} on ${machine}; ${reps} repetition(s), wall time in seconds.`, '',
+    '| scale | S keys | J records | contender | median | min | max | peak RSS (MB) | vs floor |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+  for (const r of results) {
+    const floor = results.find((x) => x.scale === r.scale && x.contender === 'floor');
+    lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]}${r.note ? ` (${r.note})` : ''} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.max / 1000).toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${floor ? `${(r.median / floor.median).toFixed(2)}×` : ''} |`);
+  }
+  lines.push('', '| scale | generator (records/s) | initial load of S keys (s) |', '| --- | ---: | ---: |');
+  for (const [name, p] of Object.entries(prepared) as [string, { generatorRecordsPerSec: number; initialLoadMs: number }][]) {
+    lines.push(`| ${name} | ${formatCount(p.generatorRecordsPerSec)} | ${(p.initialLoadMs / 1000).toFixed(1)} |`);
+  }
+  await fs.writeFile(path.join(values.out!, 'results.md'), `${lines.join('\n')}\n`);
+  const contenders = [...new Set(results.map((r) => r.contender))];
+  const chart = lineChart('Daily run: median wall time against snapshot size', 'keys already in the snapshot (S)', 'seconds',
+    contenders.map((c) => ({ name: LABELS[c], points: results.filter((r) => r.contender === c).map((r) => ({ x: r.snapshotKeys, y: r.median / 1000 })) })));
+  await fs.writeFile(path.join(values.out!, 'time-vs-snapshot.svg'), chart);
+  console.log(lines.join('\n'));
+}
+
+await main();

@@ -1,0 +1,34 @@
+// Keeps `npm run bench` working: the tiny scale (S=100k), one repetition, every contender.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+describe('benchmark script', { timeout: 900_000 }, () => {
+  it('runs every contender at the tiny scale and writes the table, JSON and chart', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-out-'));
+    const data = await mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-data-'));
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'run-bench.ts'),
+        '--scales', 'tiny', '--reps', '1', '--out', out, '--data', data], { cwd: root, encoding: 'utf8', timeout: 850_000 });
+      assert.equal(run.status, 0, run.stderr.slice(-4000));
+      const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
+      assert.deepEqual(results.results.map((r: { contender: string }) => r.contender).sort(), ['duckdb', 'floor', 'noop', 'pyspark', 'spark']);
+      for (const r of results.results) {
+        assert.ok(r.median > 0 && r.peakRssMb > 0, `${r.contender} measured`);
+      }
+      const noop = results.results.find((r: { contender: string }) => r.contender === 'noop');
+      assert.ok(noop.median < 5000, `a no-op run takes ${noop.median} ms`);
+      assert.match(await readFile(path.join(out, 'results.md'), 'utf8'), /\| tiny \| 100k \| 10k \| subsnap run \(DuckDB\)/);
+      assert.match(await readFile(path.join(out, 'time-vs-snapshot.svg'), 'utf8'), /^<svg /);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+      await rm(data, { recursive: true, force: true });
+    }
+  });
+});
