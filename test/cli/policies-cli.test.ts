@@ -142,6 +142,26 @@ describe('across runs', () => {
       assert.deepEqual(rows[1]!.extras, { vip: 'yes' });
     }));
 
+  it('an enrichment column added to or removed from the catalog reaches every row at the next run', () =>
+    withLake(async (lake) => {
+      await writeJournalFile(lake, day('2024-01-01', 'a.jsonl', [rec(1), rec(2, { subscription: 'premium' })]));
+      await runJson(lake);
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const db = await DuckDBInstance.create(':memory:');
+      const c = await db.connect();
+      const file = path.join(lake, 'catalog', 'subscriptions.parquet');
+      await c.run(`COPY (SELECT subscription, numberOfChannels, 'tier-' || subscription AS tier FROM read_parquet('${file}')) TO '${file}.new' (FORMAT parquet)`);
+      c.closeSync();
+      db.closeSync();
+      const { rename } = await import('node:fs/promises');
+      await rename(`${file}.new`, file);
+      const report = await runJson(lake);
+      assert.equal(report.catalogChanged, true);
+      const rows = await readVersionRows(report.snapshotPath);
+      assert.deepEqual(rows.map((r) => [(r as unknown as Record<string, unknown>).tier, 'extras' in r]), [['tier-basic', false], ['tier-premium', false]]);
+      assert.equal((await subsnap(['validate', '--lake', lake])).code, 0);
+    }));
+
   it('a catalog listing a subscription twice fails the run', () =>
     withLake(async (lake) => {
       await writeCatalog(path.join(lake, 'catalog'), [...TEST_CATALOG, TEST_CATALOG[0]!]);
