@@ -71,8 +71,8 @@ async function prepare(scale: Scale, dir: string): Promise<{ generatorRecordsPer
   const gen = await measure(process.execPath, [cli, 'generate', '--lake', lake, '--day', DAY2, '--no-catalog',
     '--records', String(scale.journalRecords), '--id-max', String(Math.round(scale.snapshotKeys / 0.9)),
     '--duplicate-rate', '0.03', '--dirty-rate', '0.001', '--files-per-day', files(scale.journalRecords)]);
-  const load = await measure(process.execPath, [cli, 'run', '--lake', lake, '--until', DAY1, '--json',
-    ...(scale.memoryLimit ? ['--memory-limit', scale.memoryLimit] : [])]);
+  // The initial load is set-up, not a contender: it runs without the scale's memory limit.
+  const load = await measure(process.execPath, [cli, 'run', '--lake', lake, '--until', DAY1, '--json']);
   if (load.code !== 0) throw new Error(`initial load failed: ${load.stderr}`);
   const prepared = { generatorRecordsPerSec: scale.journalRecords / (gen.ms / 1000), initialLoadMs: load.ms };
   await fs.writeFile(marker, JSON.stringify(prepared));
@@ -92,7 +92,7 @@ async function resetToVersion1(lake: string): Promise<void> {
 }
 
 interface Sample { ms: number; peakRssMb: number }
-interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string }
+interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string; failed?: string }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -117,11 +117,12 @@ async function main(): Promise<void> {
       const lake = path.join(dir, 'lake');
       const v1 = path.join(lake, 'snapshot', 'versions', '00000001');
       const samples = new Map<Contender, Sample[]>(scale.contenders.map((c) => [c, []]));
+      const failures = new Map<Contender, string>();
       const limit = scale.memoryLimit ? ['--memory-limit', scale.memoryLimit] : [];
       for (let rep = 0; rep < reps; rep++) {
         for (const contender of scale.contenders) {
           let m: Measured;
-          if (contender === 'noop') continue;
+          if (contender === 'noop' || failures.has(contender)) continue;
           await resetToVersion1(lake);
           if (contender === 'duckdb') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', ...limit]);
           else if (contender === 'spark') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`], { alsoCount: spark!.pid ? [spark!.pid] : [] });
@@ -135,7 +136,12 @@ async function main(): Promise<void> {
             m = await measure(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'io-floor.ts'), v1, path.join(lake, 'journal', `date=${DAY2}`), out, ...(scale.memoryLimit ? [scale.memoryLimit] : [])]);
             await fs.rm(out, { force: true });
           }
-          if (m.code !== 0) throw new Error(`${contender} failed at ${scale.name}: ${m.stderr.slice(-2000)}`);
+          if (m.code !== 0) {
+            // A failure is a result too (e.g. out of memory under the limit): recorded, not retried.
+            failures.set(contender, m.stderr.trim().split('\n')[0]!.slice(0, 300));
+            console.error(`[bench] ${scale.name} ${contender} failed: ${failures.get(contender)}`);
+            continue;
+          }
           samples.get(contender)!.push({ ms: m.ms, peakRssMb: m.peakRssMb });
           console.error(`[bench] ${scale.name} ${contender} rep ${rep + 1}: ${(m.ms / 1000).toFixed(2)} s, ${m.peakRssMb.toFixed(0)} MB`);
           if (contender === 'duckdb' && scale.contenders.includes('noop')) {
@@ -147,17 +153,22 @@ async function main(): Promise<void> {
       }
       for (const [contender, list] of samples) {
         const ms = list.map((s) => s.ms);
+        const failed = failures.get(contender) ?? (contender === 'noop' && failures.has('duckdb') ? 'not run: the DuckDB run failed' : undefined);
+        if (failed) {
+          results.push({ scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list, median: NaN, min: NaN, max: NaN, peakRssMb: NaN, failed });
+          continue;
+        }
         results.push({
           scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list,
           median: median(ms), min: Math.min(...ms), max: Math.max(...ms), peakRssMb: Math.max(...list.map((s) => s.peakRssMb)),
           note: contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s excluded; RSS includes the server` : undefined,
         });
       }
+      await report(results, prepared);
     }
   } finally {
     if (spark) await stopServer({ port: spark.port, stateDir: spark.stateDir });
   }
-  await report(results, prepared);
 }
 
 async function report(results: Result[], prepared: Record<string, unknown>): Promise<void> {
@@ -169,6 +180,10 @@ async function report(results: Result[], prepared: Record<string, unknown>): Pro
     '| scale | S keys | J records | contender | median | min | max | peak RSS (MB) | vs floor |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
   for (const r of results) {
     const floor = results.find((x) => x.scale === r.scale && x.contender === 'floor');
+    if (r.failed) {
+      lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]} | failed: ${r.failed.replace(/\|/g, '/')} | | | | |`);
+      continue;
+    }
     lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]}${r.note ? ` (${r.note})` : ''} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.max / 1000).toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${floor ? `${(r.median / floor.median).toFixed(2)}×` : ''} |`);
   }
   lines.push('', '| scale | generator (records/s) | initial load of S keys (s) |', '| --- | ---: | ---: |');
@@ -178,9 +193,9 @@ async function report(results: Result[], prepared: Record<string, unknown>): Pro
   await fs.writeFile(path.join(values.out!, 'results.md'), `${lines.join('\n')}\n`);
   const contenders = [...new Set(results.map((r) => r.contender))];
   const chart = lineChart('Daily run: median wall time against snapshot size', 'keys already in the snapshot (S)', 'seconds',
-    contenders.map((c) => ({ name: LABELS[c], points: results.filter((r) => r.contender === c).map((r) => ({ x: r.snapshotKeys, y: r.median / 1000 })) })));
+    contenders.map((c) => ({ name: LABELS[c], points: results.filter((r) => r.contender === c && !r.failed).map((r) => ({ x: r.snapshotKeys, y: r.median / 1000 })) })));
   await fs.writeFile(path.join(values.out!, 'time-vs-snapshot.svg'), chart);
-  console.log(lines.join('\n'));
+  console.error(`[bench] results written to ${values.out}`);
 }
 
 await main();

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { loadConfig, ENGINES, type Config, type ConfigInput } from '../core/config.js';
 import { resolveVersion } from '../core/lake-history.js';
 import { DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES } from '../core/policies.js';
-import { formatReport } from '../core/run-report.js';
+import { formatReport, type RunReport } from '../core/run-report.js';
+import type { Progress } from '../core/fold-and-commit.js';
+import type { Engine } from '../engines/engine.js';
 import { runSnapshot } from '../core/run-snapshot.js';
 import { backfillSnapshot } from '../core/backfill.js';
 import { migrateSnapshot } from '../core/migrate.js';
@@ -79,6 +81,24 @@ async function configFrom(flags: CommonFlags): Promise<Config> {
   return loadConfig({ configPath: flags.config, overrides });
 }
 
+/** Opens the configured engine, runs one writing operation with a progress display, prints its report. */
+async function reportWithEngine(
+  flags: CommonFlags & { json?: boolean },
+  operation: (config: Config, engine: Engine, onProgress: Progress) => Promise<RunReport>,
+): Promise<void> {
+  const config = await configFrom(flags);
+  const engine = await openEngine(config);
+  const progress = progressReporter(!flags.json);
+  try {
+    const report = await operation(config, engine, progress.onProgress);
+    progress.stop();
+    console.log(flags.json ? JSON.stringify(report) : formatReport(report));
+  } finally {
+    progress.stop();
+    await engine.close();
+  }
+}
+
 export function buildProgram(): Command {
   const program = new Command('subsnap')
     .description('Fold a daily journal of subscription records into an enriched, versioned Parquet snapshot')
@@ -133,17 +153,7 @@ export function buildProgram(): Command {
     .option('--until <date>', 'fold journal days up to this date only', day)
     .option('--json', 'print the run report as one JSON object')
     .action(async (flags) => {
-      const config = await configFrom(flags);
-      const engine = await openEngine(config);
-      const progress = progressReporter(!flags.json);
-      try {
-        const report = await runSnapshot({ config, engine, until: flags.until, onProgress: progress.onProgress });
-        progress.stop();
-        console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-      } finally {
-        progress.stop();
-        await engine.close();
-      }
+      await reportWithEngine(flags, (config, engine, onProgress) => runSnapshot({ config, engine, until: flags.until, onProgress }));
     });
 
   withCommon(program.command('validate'))
@@ -198,17 +208,8 @@ export function buildProgram(): Command {
     .option('--to <date>', 'fold new files only up to this day (files already folded are always refolded)', day)
     .option('--json', 'print the report as one JSON object')
     .action(async (flags) => {
-      const config = await configFrom(flags);
-      const engine = await openEngine(config);
-      const progress = progressReporter(!flags.json);
-      try {
-        const report = await backfillSnapshot({ config, engine, from: flags.from, to: flags.to, onProgress: progress.onProgress });
-        progress.stop();
-        console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-      } finally {
-        progress.stop();
-        await engine.close();
-      }
+      await reportWithEngine(flags, (config, engine, onProgress) =>
+        backfillSnapshot({ config, engine, from: flags.from, to: flags.to, onProgress }));
     });
 
   withCommon(program.command('rollback'))
@@ -225,14 +226,7 @@ export function buildProgram(): Command {
     .description('apply a changed record schema or PII policy to the current snapshot, without the journal')
     .option('--json', 'print the report as one JSON object')
     .action(async (flags) => {
-      const config = await configFrom(flags);
-      const engine = await openEngine(config);
-      try {
-        const report = await migrateSnapshot(config, engine);
-        console.log(flags.json ? JSON.stringify(report) : formatReport(report));
-      } finally {
-        await engine.close();
-      }
+      await reportWithEngine(flags, (config, engine) => migrateSnapshot(config, engine));
     });
 
   withCommon(program.command('vacuum'))

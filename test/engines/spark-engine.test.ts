@@ -26,14 +26,18 @@ before(async () => {
 }, { timeout: 600_000 });
 after(() => spark?.stop());
 
-async function runWith(engineName: 'duckdb' | 'spark', lake: string, overrides: ConfigInput = {}, until?: string): Promise<RunReport> {
-  const config = await loadConfig({ overrides: { lake, ...overrides }, cwd: lake });
+async function withEngine<T>(engineName: 'duckdb' | 'spark', work: (engine: Engine) => Promise<T>): Promise<T> {
   const engine: Engine = engineName === 'spark' ? await openSpark(spark.remote) : await openDuckDb();
   try {
-    return await runSnapshot({ config, engine, until });
+    return await work(engine);
   } finally {
     await engine.close();
   }
+}
+
+async function runWith(engineName: 'duckdb' | 'spark', lake: string, overrides: ConfigInput = {}, until?: string): Promise<RunReport> {
+  const config = await loadConfig({ overrides: { lake, ...overrides }, cwd: lake });
+  return withEngine(engineName, (engine) => runSnapshot({ config, engine, until }));
 }
 
 /** What must agree between engines: everything but timing, engine name and absolute paths. */
@@ -133,23 +137,11 @@ describe('lifecycle on Spark', { timeout: 900_000 }, () => {
       const late = { path: 'date=2024-04-02/late.jsonl', date: '2024-04-02', content: '{"Id": 7, "cost": 3}\n{"Id": 300}\n' };
       await writeJournalFile(duck, late);
       await writeJournalFile(sparkLake, late);
-      const backfill = async (engineName: 'duckdb' | 'spark', lake: string) => {
-        const engine = engineName === 'spark' ? await openSpark(spark.remote) : await openDuckDb();
-        try {
-          return await backfillSnapshot({ config: await loadConfig({ overrides: { lake, ...keep }, cwd: lake }), engine, from: '2024-04-02' });
-        } finally {
-          await engine.close();
-        }
-      };
+      const backfill = (engineName: 'duckdb' | 'spark', lake: string) => withEngine(engineName, async (engine) =>
+        backfillSnapshot({ config: await loadConfig({ overrides: { lake, ...keep }, cwd: lake }), engine, from: '2024-04-02' }));
       await assertSameVersion(await backfill('duckdb', duck), await backfill('spark', sparkLake), 'backfill');
-      const migrate = async (engineName: 'duckdb' | 'spark', lake: string) => {
-        const engine = engineName === 'spark' ? await openSpark(spark.remote) : await openDuckDb();
-        try {
-          return await migrateSnapshot(await loadConfig({ overrides: { lake, pii: 'hash', piiKeyEnv: 'SUBSNAP_TEST_PII_KEY' }, cwd: lake }), engine);
-        } finally {
-          await engine.close();
-        }
-      };
+      const migrate = (engineName: 'duckdb' | 'spark', lake: string) => withEngine(engineName, async (engine) =>
+        migrateSnapshot(await loadConfig({ overrides: { lake, pii: 'hash', piiKeyEnv: 'SUBSNAP_TEST_PII_KEY' }, cwd: lake }), engine));
       await assertSameVersion(await migrate('duckdb', duck), await migrate('spark', sparkLake), 'migrate');
     } finally {
       await removeLake(duck);
