@@ -5,7 +5,7 @@ import { sameFingerprints } from '../lake/catalog-files.js';
 import { consumedFiles, type Commit, type ConsumedFile } from '../lake/commit-log.js';
 import { listJournalFiles, type JournalFile } from '../lake/journal-files.js';
 import type { Config } from './config.js';
-import { foldAndCommit, requireCatalog, RunError, type Progress } from './fold-and-commit.js';
+import { foldAndCommit, policiesRecord, requireCatalog, RunError, type Progress } from './fold-and-commit.js';
 import type { RunReport } from './run-report.js';
 import { foldedFiles } from './version-lineage.js';
 import { asWriter } from './writer-session.js';
@@ -61,6 +61,7 @@ export async function backfillSnapshot(options: BackfillOptions): Promise<RunRep
       base,
       files: ordered,
       operation: 'backfill',
+      policies: await policiesRecord(config),
       catalog,
       catalogChanged: current !== undefined && !sameFingerprints(current.catalog, catalog),
       warnings: [],

@@ -25,6 +25,8 @@ export interface FoldRequest {
   base: Commit | undefined;
   files: JournalFile[];
   operation: 'run' | 'backfill';
+  /** As recorded in the commit (see policiesRecord). */
+  policies: Record<string, string>;
   catalog: FileFingerprint[];
   catalogChanged: boolean;
   warnings: string[];
@@ -59,8 +61,7 @@ export async function foldAndCommit(
   progress: Progress = () => undefined,
 ): Promise<RunReport> {
   const { layout, current } = session;
-  const { base, files } = request;
-  const policies = await policiesRecord(config);
+  const { base, files, policies } = request;
   const runDir = path.join(layout.staging, `run-${process.pid}-${request.started}`);
   await fs.mkdir(runDir, { recursive: true });
   const inspected: InspectedJournalFile[] = [];

@@ -9,8 +9,7 @@ import { outputSelect, storedFields } from './fold-sql.js';
 import { hmacPads, loadPiiKey } from './pii-key.js';
 import type { Policies } from './policies.js';
 import { DEFAULT_SCHEMA, LINEAGE_COLUMNS, type RecordSchema } from './record-schema.js';
-import type { RunReport } from './run-report.js';
-import { unchangedCounts } from './run-snapshot.js';
+import { unchangedCounts, uncommittedReport, type RunReport } from './run-report.js';
 import { asWriter } from './writer-session.js';
 
 /**
@@ -27,12 +26,8 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     const after = { schema: config.schema, pii: config.policies.pii };
     const policies = await policiesRecord(config);
     if (JSON.stringify(before.schema) === JSON.stringify(after.schema) && before.pii === after.pii && current.policies.piiKeyId === policies.piiKeyId) {
-      return {
-        engine: engine.name, previousVersion: current.version, journalFiles: [], catalogChanged: false, warnings: [],
-        ...unchangedCounts(current), committed: false, version: current.version,
-        snapshotPath: path.join(layout.root, current.snapshotPath), quarantinePath: null, durationMs: Date.now() - started,
-        message: `nothing to migrate: version ${current.version} already has this schema and PII policy`,
-      };
+      return uncommittedReport(layout.root, current, engine.name, started,
+        `nothing to migrate: version ${current.version} already has this schema and PII policy`);
     }
     const reprocess = `re-fold the journal instead: \`subsnap backfill --from <first journal day>\` with the new configuration (needs the journal files)`;
     if (before.schema.key !== after.schema.key) throw new RunError(`the key changes from ${before.schema.key} to ${after.schema.key}: ${reprocess}`);

@@ -2,8 +2,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { writeCommit } from '../lake/commit-log.js';
 import { RunError } from './fold-and-commit.js';
-import type { RunReport } from './run-report.js';
-import { unchangedCounts } from './run-snapshot.js';
+import { unchangedCounts, type RunReport } from './run-report.js';
 import { asWriter } from './writer-session.js';
 
 /**

@@ -1,3 +1,6 @@
+import path from 'node:path';
+import type { Commit } from '../lake/commit-log.js';
+
 /** What a run did; `subsnap run --json` prints it as it is. */
 export interface RunReport {
   committed: boolean;
@@ -20,6 +23,42 @@ export interface RunReport {
   warnings: string[];
   durationMs: number;
   message: string;
+}
+
+/** Counts of a version that folded nothing: every key unchanged. */
+export function unchangedCounts(commit: Commit) {
+  const total = commit.counts.totalKeys ?? 0;
+  return {
+    inputRecords: 0,
+    acceptedRecords: 0,
+    rejectedRecords: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: total,
+    totalKeys: total,
+    unmatchedSubscriptions: commit.counts.unmatchedSubscriptions ?? 0,
+  };
+}
+
+/** The report of an operation that found nothing to do: `current` stays the current version. */
+export function uncommittedReport(
+  lakeRoot: string, current: Commit, engine: string, started: number, message: string, extra: Partial<RunReport> = {},
+): RunReport {
+  return {
+    engine,
+    previousVersion: current.version,
+    journalFiles: [],
+    catalogChanged: false,
+    warnings: [],
+    ...unchangedCounts(current),
+    committed: false,
+    version: current.version,
+    snapshotPath: path.join(lakeRoot, current.snapshotPath),
+    quarantinePath: null,
+    durationMs: Date.now() - started,
+    message,
+    ...extra,
+  };
 }
 
 export function formatReport(r: RunReport): string {

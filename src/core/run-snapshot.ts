@@ -1,11 +1,10 @@
-import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { sha256File, sameFingerprints } from '../lake/catalog-files.js';
 import { consumedFiles, type Commit, type ConsumedFile } from '../lake/commit-log.js';
 import { listJournalFiles, type JournalFile } from '../lake/journal-files.js';
 import type { Config } from './config.js';
 import { foldAndCommit, policiesRecord, requireCatalog, RunError, type Progress } from './fold-and-commit.js';
-import type { RunReport } from './run-report.js';
+import { uncommittedReport, type RunReport } from './run-report.js';
 import { checkSchemaUnchanged } from './schema-change.js';
 import { asWriter } from './writer-session.js';
 
@@ -25,7 +24,8 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
   const { config, engine } = options;
   return asWriter(config.lake, async (session) => {
     const { layout, commits, current } = session;
-    checkPoliciesCompatible(current, await policiesRecord(config));
+    const policies = await policiesRecord(config);
+    checkPoliciesCompatible(current, policies);
     checkSchemaUnchanged(current, config.schema);
 
     const warnings: string[] = [];
@@ -37,23 +37,11 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
     const catalog = await requireCatalog(layout);
     const catalogChanged = current !== undefined && !sameFingerprints(current.catalog, catalog);
     if (fresh.length === 0 && current && !catalogChanged) {
-      return {
-        engine: engine.name,
-        previousVersion: current.version,
-        journalFiles: [],
-        catalogChanged,
-        warnings,
-        ...unchangedCounts(current),
-        committed: false,
-        version: current.version,
-        snapshotPath: path.join(layout.root, current.snapshotPath),
-        quarantinePath: null,
-        durationMs: Date.now() - started,
-        message: `nothing new: no unconsumed journal files and an unchanged catalog; version ${current.version} stays current`,
-      };
+      return uncommittedReport(layout.root, current, engine.name, started,
+        `nothing new: no unconsumed journal files and an unchanged catalog; version ${current.version} stays current`, { warnings });
     }
     return foldAndCommit(session, engine, config, {
-      base: current, files: fresh, operation: 'run', catalog, catalogChanged, warnings, started,
+      base: current, files: fresh, operation: 'run', policies, catalog, catalogChanged, warnings, started,
     }, options.onProgress);
   });
 }
@@ -79,20 +67,6 @@ async function changedAfterFolding(files: JournalFile[], consumed: Map<string, C
     }
   }
   return warnings;
-}
-
-export function unchangedCounts(current: Commit) {
-  const total = current.counts.totalKeys ?? 0;
-  return {
-    inputRecords: 0,
-    acceptedRecords: 0,
-    rejectedRecords: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: total,
-    totalKeys: total,
-    unmatchedSubscriptions: current.counts.unmatchedSubscriptions ?? 0,
-  };
 }
 
 /** Policies that shape stored columns cannot change under an existing lake without a migration. */
