@@ -71,10 +71,11 @@ async function prepare(scale: Scale, dir: string): Promise<{ generatorRecordsPer
   const gen = await measure(process.execPath, [cli, 'generate', '--lake', lake, '--day', DAY2, '--no-catalog',
     '--records', String(scale.journalRecords), '--id-max', String(Math.round(scale.snapshotKeys / 0.9)),
     '--duplicate-rate', '0.03', '--dirty-rate', '0.001', '--files-per-day', files(scale.journalRecords)]);
-  // The initial load is set-up, not a contender: it runs without the scale's memory limit.
-  const load = await measure(process.execPath, [cli, 'run', '--lake', lake, '--until', DAY1, '--json']);
+  // The initial load is set-up, not a contender; it runs under the scale's memory limit too.
+  const limit = scale.memoryLimit ? ['--memory-limit', scale.memoryLimit] : [];
+  const load = await measure(process.execPath, [cli, 'run', '--lake', lake, '--until', DAY1, '--json', ...limit]);
   if (load.code !== 0) throw new Error(`initial load failed: ${load.stderr}`);
-  const prepared = { generatorRecordsPerSec: scale.journalRecords / (gen.ms / 1000), initialLoadMs: load.ms };
+  const prepared = { generatorRecordsPerSec: scale.journalRecords / (gen.ms / 1000), initialLoadMs: load.ms, initialLoadPeakRssMb: load.peakRssMb };
   await fs.writeFile(marker, JSON.stringify(prepared));
   return prepared;
 }
@@ -171,6 +172,37 @@ async function main(): Promise<void> {
   }
 }
 
+interface Prepared { generatorRecordsPerSec: number; initialLoadMs: number; initialLoadPeakRssMb?: number }
+
+/** The targets of the benchmark, each with the measured value and whether it was met. */
+function targetLines(results: Result[], prepared: Record<string, Prepared>): string[] {
+  const find = (scale: string, contender: Contender) => results.find((r) => r.scale === scale && r.contender === contender && !r.failed);
+  const rows: [string, string, boolean | undefined][] = [];
+  const headline = (c: Contender) => find('headline', c);
+  const [duck, floor, pyspark] = [headline('duckdb'), headline('floor'), headline('pyspark')];
+  if (duck && floor) rows.push(['DuckDB run ≤ 2.5 × the I/O floor (headline)', `${(duck.median / floor.median).toFixed(2)}×`, duck.median <= 2.5 * floor.median]);
+  if (duck && pyspark) rows.push(['DuckDB run ≥ 10 × faster than the PySpark job (headline)', `${(pyspark.median / duck.median).toFixed(2)}×`, pyspark.median >= 10 * duck.median]);
+  const noops = results.filter((r) => r.contender === 'noop' && !r.failed);
+  if (noops.length) {
+    const slowest = Math.max(...noops.map((r) => r.median));
+    rows.push(['no-op run < 1 s at every scale', `slowest median ${(slowest / 1000).toFixed(2)} s`, slowest < 1000]);
+  }
+  if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${(duck.peakRssMb / 1000).toFixed(2)} GB`, duck.peakRssMb <= 2000]);
+  const largeScale = scales.find((s) => s.name === 'large');
+  if (largeScale && results.some((r) => r.scale === 'large')) {
+    const large = find('large', 'duckdb');
+    const failed = results.find((r) => r.scale === 'large' && r.contender === 'duckdb')?.failed;
+    rows.push([`S=50M completes under --memory-limit ${largeScale.memoryLimit}`, large ? `${(large.median / 1000).toFixed(2)} s, peak RSS ${(large.peakRssMb / 1000).toFixed(2)} GB` : `failed: ${failed ?? 'not run'}`, Boolean(large)]);
+  }
+  const perRecord = results.filter((r) => r.contender === 'duckdb' && !r.failed)
+    .map((r) => `${r.scale} ${((r.median * 1000) / (r.snapshotKeys + r.journalRecords)).toFixed(2)} µs`);
+  if (perRecord.length > 1) rows.push(['time grows linearly with S + J', `DuckDB time per S + J record: ${perRecord.join(', ')}`, undefined]);
+  const generator = prepared.headline ?? Object.values(prepared).at(-1);
+  if (generator) rows.push(['generator ≥ 1M records/s', `${formatCount(generator.generatorRecordsPerSec)}/s`, generator.generatorRecordsPerSec >= 1e6]);
+  return ['| target | measured | met |', '| --- | --- | --- |',
+    ...rows.map(([t, m, ok]) => `| ${t} | ${m} | ${ok === undefined ? 'see the values' : ok ? 'yes' : 'no'} |`)];
+}
+
 async function report(results: Result[], prepared: Record<string, unknown>): Promise<void> {
   await fs.mkdir(values.out!, { recursive: true });
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
@@ -186,10 +218,11 @@ async function report(results: Result[], prepared: Record<string, unknown>): Pro
     }
     lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]}${r.note ? ` (${r.note})` : ''} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.max / 1000).toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${floor ? `${(r.median / floor.median).toFixed(2)}×` : ''} |`);
   }
-  lines.push('', '| scale | generator (records/s) | initial load of S keys (s) |', '| --- | ---: | ---: |');
-  for (const [name, p] of Object.entries(prepared) as [string, { generatorRecordsPerSec: number; initialLoadMs: number }][]) {
-    lines.push(`| ${name} | ${formatCount(p.generatorRecordsPerSec)} | ${(p.initialLoadMs / 1000).toFixed(1)} |`);
+  lines.push('', '| scale | generator (records/s) | initial load of S keys (s) | its peak RSS (MB) |', '| --- | ---: | ---: | ---: |');
+  for (const [name, p] of Object.entries(prepared) as [string, Prepared][]) {
+    lines.push(`| ${name} | ${formatCount(p.generatorRecordsPerSec)} | ${(p.initialLoadMs / 1000).toFixed(1)} | ${p.initialLoadPeakRssMb?.toFixed(0) ?? ''} |`);
   }
+  lines.push('', ...targetLines(results, prepared as Record<string, Prepared>));
   await fs.writeFile(path.join(values.out!, 'results.md'), `${lines.join('\n')}\n`);
   const contenders = [...new Set(results.map((r) => r.contender))];
   const chart = lineChart('Daily run: median wall time against snapshot size', 'keys already in the snapshot (S)', 'seconds',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_POLICIES, DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES, type Policies } from './policies.js';
 import { DEFAULT_SCHEMA, schemaProblems, type RecordSchema } from './record-schema.js';
+import { parseMemorySize } from './memory-size.js';
 
 export const ENGINES = ['duckdb', 'spark'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -32,8 +33,9 @@ const configFile = z
     duplicates: z.enum(DUPLICATES_POLICIES).optional(),
     nulls: z.enum(NULLS_POLICIES).optional(),
     schema: schemaConfig.optional(),
-    memoryLimit: z.string().optional(),
+    memoryLimit: z.string().refine((v) => parseMemorySize(v) !== undefined, 'expected a size such as 2GB or 1500MiB').optional(),
     threads: z.number().int().positive().optional(),
+    readChunkBytes: z.number().int().positive().optional(),
     sparkRemote: z.string().optional(),
   })
   .strict();
@@ -47,8 +49,11 @@ export interface Config {
   piiKeyEnv: string;
   piiKeyFile?: string;
   schema: RecordSchema;
+  /** Memory for the whole run (the embedded engine gets a share of it and spills beyond). */
   memoryLimit?: string;
   threads?: number;
+  /** Size of the pieces a line-delimited journal file is read in (bounds memory per reading thread). */
+  readChunkBytes?: number;
   sparkRemote?: string;
   /** The file the configuration came from, if any. */
   source?: string;
@@ -114,6 +119,7 @@ export async function loadConfig(options: { configPath?: string; overrides?: Con
     schema,
     memoryLimit: merged.memoryLimit,
     threads: merged.threads,
+    readChunkBytes: merged.readChunkBytes,
     sparkRemote: merged.sparkRemote,
     source,
   };

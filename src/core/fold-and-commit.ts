@@ -1,15 +1,16 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { Engine } from '../engines/engine.js';
+import type { Engine, TextInput } from '../engines/engine.js';
 import { fingerprintCatalog } from '../lake/catalog-files.js';
 import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
 import { fsyncDir, fsyncTree } from '../lake/durable-fs.js';
 import { inspectJournalFile, type InspectedJournalFile, type JournalFile } from '../lake/journal-files.js';
+import { CHUNK_BYTES, splitIntoChunks } from '../lake/text-chunks.js';
 import { quarantineDir, versionDir, type LakeLayout } from '../lake/layout.js';
 import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
 import { crashPoint } from './fault-points.js';
-import { countsQuery, FOLD_RELATIONS, foldStatements, outputSelect, quarantineSelect, type FoldPlan } from './fold-sql.js';
+import { countsQuery, FOLD_RELATIONS, FOLD_RELATIONS_DONE_BEFORE_WRITE, FOLD_VIEWS, foldStatements, outputSelect, quarantineSelect, type FoldPlan } from './fold-sql.js';
 import { hmacPads, loadPiiKey, piiKeyId } from './pii-key.js';
 import type { RunReport } from './run-report.js';
 import type { WriterSession } from './writer-session.js';
@@ -76,7 +77,7 @@ export async function foldAndCommit(
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
-    inputs: inspected.map((f) => ({ textPath: f.textPath, journalFile: f.path, journalDate: f.date, format: f.format })),
+    inputs: await textInputs(inspected, path.join(runDir, 'chunks'), config.readChunkBytes ?? CHUNK_BYTES),
     previousDir: base ? path.join(layout.root, base.snapshotPath) : undefined,
     catalogDir: layout.catalog,
   };
@@ -87,7 +88,13 @@ export async function foldAndCommit(
   progress({ stage: 'folding' });
   const enrichment = await checkCatalog(engine, plan);
   for (const statement of foldStatements(engine.dialect, plan)) await engine.run(statement);
-  const [counts] = await engine.query(countsQuery(engine.dialect, plan));
+  const [row] = await engine.query(countsQuery(engine.dialect, plan));
+  const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
+  checkKeyCounts(base, counts);
+  const totalKeys = counts.previous_rows! + counts.inserted!;
+  if (engine.dialect.eagerTemps) {
+    for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(engine.dialect.dropTemp(relation));
+  }
   crashPoint('folded');
 
   progress({ stage: 'writing Parquet' });
@@ -95,23 +102,23 @@ export async function foldAndCommit(
   const stagedQuarantine = path.join(runDir, 'quarantine');
   await fs.mkdir(stagedSnapshot, { recursive: true });
   await engine.run(engine.dialect.writeParquet(outputSelect(engine.dialect, plan, enrichment), stagedSnapshot));
-  const rejected = Number(counts?.rejected_records ?? 0);
+  const rejected = counts.rejected_records!;
   if (rejected > 0) {
     await fs.mkdir(stagedQuarantine, { recursive: true });
     await engine.run(engine.dialect.writeParquet(quarantineSelect(), stagedQuarantine));
   }
-  await checkUniqueKeys(engine, config, stagedSnapshot);
+  await checkWrittenRows(engine, stagedSnapshot, totalKeys);
   const columns = (await engine.columns(`SELECT * FROM ${engine.dialect.readParquet(stagedSnapshot)}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
+  for (const view of FOLD_VIEWS) await engine.run(engine.dialect.dropView(view));
   for (const relation of FOLD_RELATIONS) await engine.run(engine.dialect.dropTemp(relation));
   crashPoint('written');
 
   progress({ stage: 'committing' });
   const published = await publishVersion(layout, version, runDir, stagedSnapshot, rejected > 0 ? stagedQuarantine : null);
-  const inputRecords = Number(counts?.input_records ?? 0);
-  const inserted = Number(counts?.inserted ?? 0);
-  const updated = Number(counts?.updated ?? 0);
-  const totalKeys = Number(counts?.total_keys ?? 0);
+  const inputRecords = counts.input_records!;
+  const inserted = counts.inserted!;
+  const updated = counts.updated!;
   const derived = {
     inputRecords,
     acceptedRecords: inputRecords - rejected,
@@ -120,7 +127,7 @@ export async function foldAndCommit(
     updated,
     unchanged: totalKeys - inserted - updated,
     totalKeys,
-    unmatchedSubscriptions: Number(counts?.unmatched ?? 0),
+    unmatchedSubscriptions: counts.previous_unmatched! - counts.replaced_unmatched! + counts.changed_unmatched!,
   };
   await writeCommit(layout, {
     protocol: 1,
@@ -153,6 +160,18 @@ export async function foldAndCommit(
     durationMs: Date.now() - request.started,
     message: `committed version ${version}${base ? ` (from version ${base.version})` : ' (from an empty snapshot)'}`,
   };
+}
+
+/** What the engine reads: a line-delimited file in chunks of bounded size, other formats whole. */
+async function textInputs(files: InspectedJournalFile[], chunksDir: string, chunkBytes: number): Promise<TextInput[]> {
+  const inputs: TextInput[] = [];
+  for (const [i, f] of files.entries()) {
+    const chunks = f.format === 'ndjson' ? await splitIntoChunks(f.textPath, chunksDir, String(i), chunkBytes) : [{ path: f.textPath, firstLine: 1 }];
+    for (const chunk of chunks) {
+      inputs.push({ textPath: chunk.path, journalFile: f.path, journalDate: f.date, format: f.format, firstLine: chunk.firstLine });
+    }
+  }
+  return inputs;
 }
 
 /** Data first: fsync the staged files, then move them under the version's name. */
@@ -200,6 +219,32 @@ export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema'
   }
   const stateNames = new Set([plan.schema.key, ...plan.schema.fields.map((f) => f.name)]);
   return columns.map((c) => c.name).filter((n) => n !== join && !stateNames.has(n) && !n.startsWith('_'));
+}
+
+/**
+ * Uniqueness, checked by induction: the base version holds one row per key (checked when it was
+ * committed, and it still has the row count recorded then); `decided` holds one row per key, none
+ * null; so the new state, the base with `decided`'s inserts and replacements applied, holds one row
+ * per key exactly when it has base + inserted rows, which checkWrittenRows verifies on the written
+ * files. A lost or duplicated row anywhere (a key replaced twice, a join that multiplies rows)
+ * changes that count. `subsnap validate` checks uniqueness directly on the files.
+ */
+export function checkKeyCounts(base: Commit | undefined, counts: Record<string, number>): void {
+  const problems: string[] = [];
+  if (counts.decided_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_keys!} keys decided twice`);
+  if (counts.decided_present_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_present_keys!} null keys`);
+  if (base && counts.previous_rows !== base.counts.totalKeys) {
+    problems.push(`version ${base.version} has ${counts.previous_rows} rows where its commit records ${base.counts.totalKeys}`);
+  }
+  if (problems.length) throw new RunError(`internal error: ${problems.join('; ')}; nothing was committed`);
+}
+
+/** The written files hold exactly the rows counted (the Parquet footers' counts: no data is read). */
+export async function checkWrittenRows(engine: Engine, dir: string, expected: number): Promise<void> {
+  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${engine.dialect.readParquet(dir)}`);
+  if (Number(row?.n) !== expected) {
+    throw new RunError(`internal error: ${String(row?.n)} rows were written where the new state has ${expected}; nothing was committed`);
+  }
 }
 
 export async function checkUniqueKeys(engine: Engine, config: Config, dir: string): Promise<void> {

@@ -22,8 +22,15 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
   return schema.fields.filter((f) => policies.pii !== 'drop' || !schema.pii.includes(f.name));
 }
 
-/** Temporary relations the statements create, in order; the engine drops them afterwards. */
-export const FOLD_RELATIONS = ['lines', 'checked', 'valid', 'candidates', 'decided', 'rejected', 'next_state'] as const;
+/** Temporary relations the statements materialize, in order; dropped afterwards. */
+export const FOLD_RELATIONS = ['lines', 'checked', 'valid', 'candidates', 'decided', 'rejected'] as const;
+/**
+ * Views the statements define: the new state is as large as the snapshot, so it is never
+ * materialized; the counts and the write each stream it from the previous version and `decided`.
+ */
+export const FOLD_VIEWS = ['next_state'] as const;
+/** Relations the write does not read (next_state reads decided, and candidates on a first run): dropped before it, to free memory. */
+export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'valid'] as const;
 
 const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;
 
@@ -172,7 +179,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     d.createTemp(
       'decided',
       `SELECT c.${key}, ${fieldNames.map((f) => `CASE WHEN p.${key} IS NULL THEN c.${f} ELSE ${merged(f)} END AS ${f}`).join(', ')},
-         ${lineage.map((l) => `c.${l}`).join(', ')},
+         ${lineage.map((l) => `c.${l}`).join(', ')}, p.${q(schema.joinField)} AS previous_join,
          CASE WHEN p.${key} IS NULL THEN 'insert'
               WHEN c.${jDate} > p.${jDate} THEN 'replace'
               WHEN c.${jDate} < p.${jDate} THEN 'ignore'
@@ -198,7 +205,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   statements.push(d.createTemp('rejected', rejectedParts.join('\nUNION ALL\n')));
 
   statements.push(
-    d.createTemp(
+    d.createView(
       'next_state',
       `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM (${previous}) p
          WHERE NOT EXISTS (SELECT 1 FROM decided x WHERE x.action IN ('insert', 'replace') AND x.${key} = p.${key})
@@ -220,18 +227,34 @@ export function outputSelect(d: SqlDialect, plan: FoldPlan, enrichment: string[]
     FROM next_state n LEFT JOIN ${d.readParquet(plan.catalogDir)} k ON n.${join} = k.${join}`;
 }
 
+/**
+ * The run's counts, without a pass over the new state: the new state is the previous version with
+ * `decided`'s inserts and replacements applied, so its size and its unmatched rows follow from the
+ * previous version (its row count is in the Parquet footers; its join column is one narrow scan)
+ * and `decided`. The same query gives what the uniqueness check needs (see checkKeyCounts).
+ */
 export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
   const join = d.quote(plan.schema.joinField);
+  const key = d.quote(plan.schema.key);
+  const catalog = `(SELECT DISTINCT ${join} FROM ${d.readParquet(plan.catalogDir)})`;
+  const unmatched = (column: string) => `NOT EXISTS (SELECT 1 FROM ${catalog} k WHERE k.${join} = ${column})`;
   const count = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
-  // One pass over the new state (with the catalog join) and two small counts.
+  const previous = plan.previousDir
+    ? `(SELECT COUNT(*) FROM ${d.readParquet(plan.previousDir)}) AS previous_rows,
+       (SELECT COUNT(*) FROM ${d.readParquet(plan.previousDir)} p WHERE ${unmatched(`p.${join}`)}) AS previous_unmatched`
+    : `0 AS previous_rows, 0 AS previous_unmatched`;
   return `SELECT
       (SELECT COUNT(*) FROM lines) AS input_records,
       (SELECT COUNT(*) FROM rejected) AS rejected_records,
-      COUNT(*) AS total_keys,
-      ${count('n.is_new')} AS inserted,
-      ${count('n.is_updated')} AS updated,
-      ${count(`k.${join} IS NULL`)} AS unmatched
-    FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${d.readParquet(plan.catalogDir)}) k ON n.${join} = k.${join}`;
+      ${previous},
+      COUNT(*) AS decided_rows,
+      COUNT(DISTINCT x.${key}) AS decided_keys,
+      COUNT(x.${key}) AS decided_present_keys,
+      ${count(`x.action = 'insert'`)} AS inserted,
+      ${count(`x.action = 'replace'`)} AS updated,
+      ${count(`x.action = 'replace' AND ${unmatched('x.previous_join')}`)} AS replaced_unmatched,
+      ${count(`x.action IN ('insert', 'replace') AND ${unmatched(`x.${join}`)}`)} AS changed_unmatched
+    FROM decided x`;
 }
 
 export function quarantineSelect(): string {

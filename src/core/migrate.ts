@@ -62,7 +62,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     const catalog = await requireCatalog(layout);
     const plan = { schema: after.schema, policies: config.policies, catalogDir: layout.catalog };
     const enrichment = await checkCatalog(engine, plan);
-    await engine.run(d.createTemp('next_state',
+    await engine.run(d.createView('next_state',
       `SELECT ${select.join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM ${d.readParquet(path.join(layout.root, current.snapshotPath))}`));
     const runDir = path.join(layout.staging, `migrate-${process.pid}-${started}`);
     const staged = path.join(runDir, 'snapshot');
@@ -73,7 +73,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     const [row] = await engine.query(`SELECT COUNT(*) AS total, SUM(CASE WHEN k.${join} IS NULL THEN 1 ELSE 0 END) AS unmatched
       FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${d.readParquet(layout.catalog)}) k ON n.${join} = k.${join}`);
     const columns = (await engine.columns(`SELECT * FROM ${d.readParquet(staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
-    await engine.run(d.dropTemp('next_state'));
+    await engine.run(d.dropView('next_state'));
     const version = current.version + 1;
     const published = await publishVersion(layout, version, runDir, staged, null);
     const totalKeys = Number(row?.total ?? 0);

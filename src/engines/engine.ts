@@ -13,6 +13,8 @@ export interface TextInput {
   journalFile: string;
   journalDate: string;
   format: 'ndjson' | 'array' | 'document';
+  /** Line number, in the journal file, of the text's first line (a file may be read in pieces). */
+  firstLine: number;
 }
 
 export interface SqlDialect {
@@ -20,9 +22,17 @@ export interface SqlDialect {
   quote(identifier: string): string;
   /** SQL type for a schema type or for the enrichment map. */
   sqlType(type: string): string;
+  /**
+   * Whether createTemp computes the relation at once (then relations it read may be dropped), or
+   * lazily at first use (then they must live until the last statement that needs them has run).
+   */
+  readonly eagerTemps: boolean;
   /** A statement that materializes `select` as a temporary relation named `name`. */
   createTemp(name: string, select: string): string;
   dropTemp(name: string): string;
+  /** A statement that names `select` as a temporary view, computed again by each reader. */
+  createView(name: string, select: string): string;
+  dropView(name: string): string;
   /** Statements that must run before `journalRecords` (e.g. registering the text files). */
   journalSetup(inputs: TextInput[]): string[];
   /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -117,27 +118,27 @@ function parsesAsJson(text: string): boolean {
  */
 export async function inspectJournalFile(file: JournalFile, stagingDir: string): Promise<InspectedJournalFile> {
   const hash = createHash('sha256');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
   const sniffer = new FormatSniffer();
   const gzipped = file.path.endsWith('.gz');
   const textPath = gzipped ? path.join(stagingDir, 'journal', file.path.replace(/\.gz$/, '')) : file.absPath;
   let offset = 0;
+  let carry = Buffer.alloc(0);
   const check = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      try {
-        sniffer.feed(decoder.decode(chunk, { stream: true }), false);
-      } catch {
+      // Validated in place (no decoding); a character cut at the chunk's end waits for the next.
+      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const end = completeCharactersEnd(data);
+      if (!isUtf8(data.subarray(0, end))) {
         return done(new JournalReadError(file.path, `not valid UTF-8 (near byte ${offset} of its text)`));
       }
+      if (!sniffer.format) sniffer.feed(data.toString('utf8', 0, end), false);
+      carry = Buffer.from(data.subarray(end));
       offset += chunk.length;
       done(null, chunk);
     },
     flush(done) {
-      try {
-        sniffer.feed(decoder.decode(), true);
-      } catch {
-        return done(new JournalReadError(file.path, 'not valid UTF-8 (a character is cut at the end)'));
-      }
+      if (carry.length) return done(new JournalReadError(file.path, 'not valid UTF-8 (a character is cut at the end)'));
+      sniffer.feed('', true);
       done();
     },
   });
@@ -165,6 +166,16 @@ export async function inspectJournalFile(file: JournalFile, stagingDir: string):
     throw new JournalReadError(file.path, err.message);
   }
   return { ...file, sha256: hash.digest('hex'), format: sniffer.format ?? 'ndjson', textPath };
+}
+
+/** Where the last complete UTF-8 character of `data` ends (a multi-byte sequence may be cut short). */
+function completeCharactersEnd(data: Buffer): number {
+  let lead = data.length - 1;
+  while (lead >= 0 && data.length - lead < 4 && (data[lead]! & 0xc0) === 0x80) lead--;
+  if (lead < 0) return data.length;
+  const byte = data[lead]!;
+  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+  return data.length - lead < length ? lead : data.length;
 }
 
 function devNull(): Writable {

@@ -76,12 +76,17 @@ const arbPolicies: fc.Arbitrary<ModelPolicies> = fc.record({
 /** Runs of files; a later run may bring files for older dates (late data). */
 const arbRuns = fc.array(fc.array(arbFile, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 });
 
-const policyFlags = (p: ModelPolicies) => ({ duplicates: p.duplicates, nulls: p.nulls, pii: p.pii, piiKeyEnv: PII_KEY_ENV });
+/** Line-delimited files are read in chunks: tiny chunks cut every file, even inside a line. */
+const arbChunkBytes = fc.constantFrom(undefined, 1, 13, 64);
+
+const policyFlags = (p: ModelPolicies, readChunkBytes?: number) => ({
+  duplicates: p.duplicates, nulls: p.nulls, pii: p.pii, piiKeyEnv: PII_KEY_ENV, readChunkBytes,
+});
 
 describe('DuckDB engine equals the reference model', () => {
   it('run after run: rows, quarantine and counts; reruns change nothing; no key is lost', async () => {
     await fc.assert(
-      fc.asyncProperty(arbRuns, arbPolicies, async (runs, policies) => {
+      fc.asyncProperty(arbRuns, arbPolicies, arbChunkBytes, async (runs, policies, chunkBytes) => {
         const lake = await tempLake();
         try {
           let expectedRows: ModelRow[] = [];
@@ -89,7 +94,7 @@ describe('DuckDB engine equals the reference model', () => {
             const files = specs.map((s, i) => toModelFile(s, r, i));
             for (const f of files) await writeJournalFile(lake, f);
             const model = foldRun(expectedRows, files, TEST_CATALOG, { ...policies, piiKey: PII_KEY });
-            const report = await runIn(lake, policyFlags(policies));
+            const report = await runIn(lake, policyFlags(policies, chunkBytes));
             assert.equal(report.committed, true);
             const rows = await readVersionRows(report.snapshotPath!);
             assert.deepEqual(rows, model.rows, `rows after run ${r + 1}`);

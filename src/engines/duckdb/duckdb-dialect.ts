@@ -31,8 +31,11 @@ export const duckdbDialect: SqlDialect = {
     if (!known) throw new Error(`no DuckDB type for ${type}`);
     return known;
   },
+  eagerTemps: true,
   createTemp: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
   dropTemp: (name) => `DROP TABLE IF EXISTS ${name}`,
+  createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${name} AS ${select}`,
+  dropView: (name) => `DROP VIEW IF EXISTS ${name}`,
 
   journalSetup: () => [],
 
@@ -40,25 +43,40 @@ export const duckdbDialect: SqlDialect = {
     if (inputs.length === 0) {
       return `SELECT NULL::VARCHAR AS journal_file, NULL::DATE AS journal_date, NULL::BIGINT AS position, NULL::VARCHAR AS raw WHERE FALSE`;
     }
-    const files = inputs
-      .map((i) => `(${literal(i.textPath)}, ${literal(i.journalFile)}, DATE ${literal(i.journalDate)}, ${literal(i.format)})`)
-      .join(', ');
-    // read_text gives each file whole; positions come from splitting, so they are exact line numbers.
-    return `WITH files(text_path, journal_file, journal_date, format) AS (VALUES ${files}),
-      texts AS (SELECT f.journal_file, f.journal_date, f.format, t.content
-                FROM read_text([${inputs.map((i) => literal(i.textPath)).join(', ')}]) t JOIN files f ON t.filename = f.text_path),
-      split AS (SELECT journal_file, journal_date, string_split(content, chr(10)) AS lines FROM texts WHERE format = 'ndjson'),
-      numbered AS (SELECT journal_file, journal_date, unnest(lines) AS line, unnest(range(1, len(lines) + 1)) AS position FROM split)
-      SELECT journal_file, journal_date, position,
-             CASE WHEN suffix(line, chr(13)) THEN line[:-2] ELSE line END AS raw
-        FROM numbered WHERE NOT regexp_full_match(line, '[ \\t\\r]*')
-      UNION ALL
-      SELECT journal_file, journal_date, unnest(range(1, CAST(json_array_length(content) AS BIGINT) + 1)) AS position,
+    // read_text gives each text whole; positions come from splitting, so they are exact line numbers.
+    // Each text's identity is looked up by position in literal lists rather than joined: a join
+    // could choose the texts as its build side and hold them all in memory. One read per format,
+    // so that no text is read twice.
+    const texts = (format: TextInput['format']) => {
+      const subset = inputs.filter((i) => i.format === format);
+      if (subset.length === 0) return undefined;
+      const list = (values: string[]) => `[${values.join(', ')}]`;
+      const paths = list(subset.map((i) => literal(i.textPath)));
+      const item = (values: string[]) => `${list(values)}[list_position(${paths}, t.filename)]`;
+      return `(SELECT ${item(subset.map((i) => literal(i.journalFile)))} AS journal_file,
+          CAST(${item(subset.map((i) => literal(i.journalDate)))} AS DATE) AS journal_date,
+          ${item(subset.map((i) => String(i.firstLine)))}::BIGINT AS first_line, t.content
+        FROM read_text(${paths}) t)`;
+    };
+    const parts: string[] = [];
+    const ndjson = texts('ndjson');
+    if (ndjson) {
+      parts.push(`SELECT journal_file, journal_date, position, CASE WHEN suffix(line, chr(13)) THEN line[:-2] ELSE line END AS raw
+        FROM (SELECT journal_file, journal_date, unnest(lines) AS line, unnest(range(first_line, first_line + len(lines))) AS position
+              FROM (SELECT journal_file, journal_date, first_line, string_split(content, chr(10)) AS lines FROM ${ndjson} n) s) l
+        WHERE NOT regexp_full_match(line, '[ \\t\\r]*')`);
+    }
+    const array = texts('array');
+    if (array) {
+      parts.push(`SELECT journal_file, journal_date, unnest(range(1, CAST(json_array_length(content) AS BIGINT) + 1)) AS position,
              unnest(json_extract(content, '$[*]'))::VARCHAR AS raw
-        FROM texts WHERE format = 'array' AND json_valid(content)
+        FROM ${array} a WHERE json_valid(content)
       UNION ALL
-      SELECT journal_file, journal_date, 1 AS position, content AS raw
-        FROM texts WHERE format = 'document' OR (format = 'array' AND NOT json_valid(content))`;
+      SELECT journal_file, journal_date, 1 AS position, content AS raw FROM ${array} a WHERE NOT json_valid(content)`);
+    }
+    const document = texts('document');
+    if (document) parts.push(`SELECT journal_file, journal_date, 1 AS position, content AS raw FROM ${document} d`);
+    return parts.join('\nUNION ALL\n');
   },
 
   probeJson(records, fields) {

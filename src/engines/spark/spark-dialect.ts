@@ -38,8 +38,11 @@ export const sparkDialect: SqlDialect = {
   },
   // Cached lazily: nothing runs until the Parquet write needs it, then each relation is computed
   // once and reused by the counts, instead of one Spark job per statement.
+  eagerTemps: false,
   createTemp: (name, select) => `CACHE LAZY TABLE ${name} AS ${select}`,
   dropTemp: (name) => `DROP VIEW IF EXISTS ${name}`,
+  createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${name} AS ${select}`,
+  dropView: (name) => `DROP VIEW IF EXISTS ${name}`,
 
   // Whole files as one value each: Spark's line reader gives no line numbers.
   journalSetup: (inputs) =>
@@ -52,10 +55,10 @@ export const sparkDialect: SqlDialect = {
     }
     const texts = inputs
       .map((input, i) => `SELECT ${literal(input.journalFile)} AS journal_file, DATE ${literal(input.journalDate)} AS journal_date,
-          ${literal(input.format)} AS format, value AS content FROM ${textView(i)}`)
+          ${literal(input.format)} AS format, CAST(${input.firstLine} AS BIGINT) AS first_line, value AS content FROM ${textView(i)}`)
       .join('\nUNION ALL\n');
     return `WITH texts AS (${texts}),
-      numbered AS (SELECT journal_file, journal_date, CAST(p.pos + 1 AS BIGINT) AS position, p.line
+      numbered AS (SELECT journal_file, journal_date, first_line + p.pos AS position, p.line
                    FROM texts LATERAL VIEW posexplode(split(content, '\\n', -1)) p AS pos, line WHERE format = 'ndjson'),
       elements AS (SELECT journal_file, journal_date, CAST(e.pos + 1 AS BIGINT) AS position, e.raw
                    FROM (SELECT *, try_parse_json(content) AS doc FROM texts WHERE format = 'array') a
