@@ -16,6 +16,9 @@ import { isCalendarDate } from '../lake/journal-files.js';
 import { catalogEntries, writeCatalog } from '../generate/catalog.js';
 import { writeJournal } from '../generate/journal.js';
 import { openEngine } from './open-engine.js';
+import { archiveTopic, type ArchiveReport } from '../kafka/archive-topic.js';
+import { parseBrokers } from '../kafka/kafka-connection.js';
+import { produceJournal } from '../kafka/produce-journal.js';
 import { DEFAULT_SERVER, defaultStateDir, serverStatus, startServer, stopServer } from '../engines/spark/spark-server.js';
 import { progressReporter } from './progress.js';
 import { formatLog, formatRows, plainRow } from './tables.js';
@@ -120,6 +123,10 @@ export function buildProgram(): Command {
     .option('--sequential-ids', 'Ids id-min, id-min+1, ... in order (distinct keys, e.g. an initial load)')
     .option('--null-rate <r>', 'share of records with null fields', rate)
     .option('--no-catalog', 'do not (re)write the catalog')
+    .option('--to-kafka', 'produce the records to a Kafka topic (keyed by Id, timestamped in their day) instead of writing journal files')
+    .option('--brokers <list>', 'with --to-kafka: bootstrap brokers host:port[,host:port...]')
+    .option('--topic <name>', 'with --to-kafka: the topic', 'subscriptions')
+    .option('--partitions <n>', 'with --to-kafka: partitions of the topic if it is created', int(1), 3)
     .option('--json', 'print a JSON summary')
     .action(async (flags) => {
       const config = await configFrom(flags);
@@ -138,6 +145,14 @@ export function buildProgram(): Command {
         dirtyRate: flags.dirtyRate,
         duplicateRate: flags.duplicateRate,
       };
+      if (flags.toKafka) {
+        if (!flags.brokers) throw new InvalidArgumentError('--to-kafka needs --brokers');
+        const sent = await produceJournal(options, flags.day, { brokers: parseBrokers(flags.brokers), topic: flags.topic, partitions: flags.partitions });
+        const catalog = flags.catalog ? await writeCatalog(path.join(config.lake, 'catalog'), catalogEntries(flags.seed)) : null;
+        if (flags.json) console.log(JSON.stringify({ ...sent, catalog }));
+        else console.log(`produced ${sent.records} records to topic ${sent.topic} (${sent.days.join(', ')})${catalog ? `; wrote the catalog ${catalog}` : ''}`);
+        return;
+      }
       const result = await writeJournal(config.lake, options, flags.day);
       const catalog = flags.catalog ? await writeCatalog(path.join(config.lake, 'catalog'), catalogEntries(flags.seed)) : null;
       const summary = { lake: config.lake, files: result.files, records: result.records, catalog };
@@ -145,6 +160,45 @@ export function buildProgram(): Command {
       else {
         console.log(`wrote ${result.records} journal records in ${result.files.length} file(s) under ${path.join(config.lake, 'journal')}`);
         if (catalog) console.log(`wrote the catalog ${catalog}`);
+      }
+    });
+
+  withCommon(program.command('archive'))
+    .description("archive a Kafka topic into the lake's journal: one NDJSON file per day and offset range, offsets committed once the files are durable")
+    .requiredOption('--brokers <list>', 'bootstrap brokers host:port[,host:port...]')
+    .requiredOption('--topic <name>', 'the topic of journal records')
+    .option('--group <id>', 'consumer group', 'subsnap-archive')
+    .option('--until-idle <seconds>', 'stop once no message arrived for this long (default 10)', Number)
+    .option('--follow', 'keep consuming until interrupted (SIGINT/SIGTERM write what is pending, then stop)')
+    .option('--flush-interval <seconds>', 'with --follow: write a segment at the latest this long after its first message', Number, 60)
+    .option('--segment-records <n>', 'offsets per file (files are cut at multiples of it)', int(1), 100_000)
+    .option('--day-field <name>', "the record's field that names its day (default: the message timestamp, UTC)")
+    .option('--accept-loss', "go on when Kafka's retention already deleted offsets never archived, recording the gap")
+    .option('--json', 'print the report as JSON')
+    .action(async (flags) => {
+      if (flags.follow && flags.untilIdle !== undefined) throw new InvalidArgumentError('--follow and --until-idle exclude each other');
+      const config = await configFrom(flags);
+      const controller = new AbortController();
+      const stop = () => controller.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const report = await archiveTopic({
+          lake: config.lake,
+          brokers: parseBrokers(flags.brokers),
+          topic: flags.topic,
+          group: flags.group,
+          mode: flags.follow ? { kind: 'follow', flushMs: flags.flushInterval * 1000 } : { kind: 'until-idle', idleMs: (flags.untilIdle ?? 10) * 1000 },
+          segmentRecords: flags.segmentRecords,
+          dayRule: flags.dayField ? { kind: 'field', field: flags.dayField } : { kind: 'timestamp' },
+          acceptLoss: Boolean(flags.acceptLoss),
+          signal: controller.signal,
+          onSegment: flags.json ? undefined : (e) => console.error(`partition ${e.partition} offsets ${e.first}..${e.last}: ${e.records} records, ${e.quarantined} quarantined`),
+        });
+        console.log(flags.json ? JSON.stringify(report) : formatArchiveReport(report));
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
       }
     });
 
@@ -291,6 +345,18 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+function formatArchiveReport(r: ArchiveReport): string {
+  const lines = [
+    `archived ${r.records} records of topic ${r.topic} in ${r.segments} segment(s), ${r.journalFiles.length} journal file(s); ${r.quarantined} quarantined; ${r.skipped} redelivered and skipped`,
+    `next offsets: ${Object.entries(r.next).map(([p, o]) => `${p}:${o}`).join(' ') || 'none'} (${r.stoppedBecause})`,
+  ];
+  if (r.recovered.rolledForward.length || r.recovered.rolledBack.length) {
+    lines.push(`finished an interrupted segment: ${r.recovered.rolledForward.length} file(s) completed, ${r.recovered.rolledBack.length} removed`);
+  }
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n');
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

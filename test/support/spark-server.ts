@@ -1,21 +1,10 @@
 // A Spark Connect server for the tests: installed and started by the test setup itself on a free
 // loopback port, stopped at the end. Nothing is skipped when Spark is absent: it is installed.
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, stopServer, type SparkServerOptions } from '../../src/engines/spark/spark-server.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { freePort } from './free-port.js';
 
 export interface TestSparkServer {
   remote: string;

@@ -1,0 +1,195 @@
+/**
+ * The archive's side of the lake: where a topic's segments go, and the two-phase protocol that
+ * makes each segment appear whole or not at all, exactly once (docs/PROTOCOL.md, "The Kafka archive").
+ *
+ * A segment is a range of offsets of one partition. Its records become one journal file per day
+ * (and one quarantine file per day for messages that cannot be journal lines), all named after the
+ * range. Writing one:
+ *   1. every file is written under a hidden name (`.<name>.pending`, which the run ignores) and fsynced;
+ *   2. the topic's state file records the partition's next offset (temp file, fsync, rename): this
+ *      is the commit point;
+ *   3. the hidden files are renamed to their names;
+ *   4. the consumer group's offset is committed in Kafka.
+ * On start, pending files of committed segments are renamed (roll forward) and the others removed
+ * (roll back). The state file, not Kafka's committed offset, says where the archive stands, so a
+ * message delivered again after a crash is recognized and skipped; visible files are never rewritten.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fsyncDir, replaceDurable } from '../lake/durable-fs.js';
+import type { LakeLayout } from '../lake/layout.js';
+import { acquireWriterLock, LakeLockedError, type WriterLock } from '../lake/writer-lock.js';
+import { parseSegmentFileName, segmentFileName, type QuarantineEntry } from './archive-records.js';
+
+export type ArchiveCrashPoint = 'archive-staged' | 'archive-state-written' | 'archive-renamed';
+
+function archiveCrashPoint(point: ArchiveCrashPoint): void {
+  if (process.env.SUBSNAP_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
+}
+
+export interface ArchiveGap {
+  partition: number;
+  /** First and last offsets that Kafka deleted (retention) before the archive read them. */
+  first: string;
+  last: string;
+  recordedAt: string;
+}
+
+interface ArchiveState {
+  protocol: 1;
+  topic: string;
+  /** Per partition, the first offset not yet archived. */
+  next: Record<string, string>;
+  gaps: ArchiveGap[];
+}
+
+export interface SegmentContent {
+  partition: number;
+  first: bigint;
+  last: bigint;
+  /** Journal lines by day, in offset order. */
+  lines: Map<string, string[]>;
+  quarantined: Map<string, QuarantineEntry[]>;
+}
+
+export const archiveStateDir = (layout: LakeLayout) => path.join(layout.journal, '_archive');
+export const archiveQuarantineDir = (layout: LakeLayout) => path.join(layout.quarantine, 'archive');
+export const dayFolder = (day: string) => `date=${day}`;
+
+const pendingName = (name: string) => `.${name}.pending`;
+const PENDING = /^\.(.+)\.pending$/;
+
+export class ArchiveStore {
+  private constructor(
+    private readonly layout: LakeLayout,
+    readonly topic: string,
+    private readonly state: ArchiveState,
+    private readonly lock: WriterLock,
+  ) {}
+
+  /** Takes the topic's archive lock, reads its state and finishes or undoes an interrupted segment. */
+  static async open(layout: LakeLayout, topic: string): Promise<{ store: ArchiveStore; recovered: { rolledForward: string[]; rolledBack: string[] } }> {
+    const dir = archiveStateDir(layout);
+    await fs.mkdir(dir, { recursive: true });
+    let lock: WriterLock;
+    try {
+      lock = await acquireWriterLock(path.join(dir, `${topic}.lock`));
+    } catch (error) {
+      if (error instanceof LakeLockedError) {
+        throw new Error(`another archiver (pid ${error.holder.pid} on ${error.holder.host}) is archiving topic ${topic} into this lake`);
+      }
+      throw error;
+    }
+    try {
+      let state: ArchiveState = { protocol: 1, topic, next: {}, gaps: [] };
+      try {
+        state = JSON.parse(await fs.readFile(path.join(dir, `${topic}.json`), 'utf8')) as ArchiveState;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      const store = new ArchiveStore(layout, topic, state, lock);
+      return { store, recovered: await store.recover() };
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lock.release();
+  }
+
+  /** The first offset of `partition` not yet archived (undefined: nothing archived yet). */
+  nextOffset(partition: number): bigint | undefined {
+    const next = this.state.next[String(partition)];
+    return next === undefined ? undefined : BigInt(next);
+  }
+
+  get gaps(): readonly ArchiveGap[] {
+    return this.state.gaps;
+  }
+
+  /** Records that Kafka no longer holds `first..last` of a partition, and moves past them. */
+  async recordGap(partition: number, first: bigint, last: bigint): Promise<void> {
+    this.state.gaps.push({ partition, first: first.toString(), last: last.toString(), recordedAt: new Date().toISOString() });
+    this.state.next[String(partition)] = (last + 1n).toString();
+    await this.saveState();
+  }
+
+  /** Writes one segment with the protocol above; returns the journal files it made visible. */
+  async writeSegment(segment: SegmentContent): Promise<string[]> {
+    const name = segmentFileName(this.topic, segment.partition, segment.first, segment.last);
+    const targets: { dir: string; name: string; content: string }[] = [];
+    for (const [day, lines] of segment.lines) {
+      targets.push({ dir: path.join(this.layout.journal, dayFolder(day)), name, content: `${lines.join('\n')}\n` });
+    }
+    for (const [day, entries] of segment.quarantined) {
+      targets.push({
+        dir: path.join(archiveQuarantineDir(this.layout), dayFolder(day)),
+        name,
+        content: `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`,
+      });
+    }
+    const dirs = new Set(targets.map((t) => t.dir));
+    for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
+    for (const t of targets) {
+      const handle = await fs.open(path.join(t.dir, pendingName(t.name)), 'w');
+      try {
+        await handle.writeFile(t.content);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
+    for (const dir of dirs) await fsyncDir(dir);
+    archiveCrashPoint('archive-staged');
+
+    this.state.next[String(segment.partition)] = (segment.last + 1n).toString();
+    await this.saveState();
+    archiveCrashPoint('archive-state-written');
+
+    for (const t of targets) await fs.rename(path.join(t.dir, pendingName(t.name)), path.join(t.dir, t.name));
+    for (const dir of dirs) await fsyncDir(dir);
+    archiveCrashPoint('archive-renamed');
+    return targets.filter((t) => t.dir.startsWith(this.layout.journal)).map((t) => path.join(t.dir, t.name));
+  }
+
+  private async saveState(): Promise<void> {
+    await replaceDurable(path.join(archiveStateDir(this.layout), `${this.topic}.json`), `${JSON.stringify(this.state, null, 1)}\n`);
+  }
+
+  /** Pending files of this topic: renamed if their segment is committed in the state, else removed. */
+  private async recover(): Promise<{ rolledForward: string[]; rolledBack: string[] }> {
+    const rolledForward: string[] = [];
+    const rolledBack: string[] = [];
+    for (const root of [this.layout.journal, archiveQuarantineDir(this.layout)]) {
+      let days: string[];
+      try {
+        days = await fs.readdir(root);
+      } catch {
+        continue;
+      }
+      for (const day of days) {
+        if (!day.startsWith('date=')) continue;
+        const dir = path.join(root, day);
+        let touched = false;
+        for (const file of await fs.readdir(dir)) {
+          const final = PENDING.exec(file)?.[1];
+          const segment = final ? parseSegmentFileName(final) : undefined;
+          if (!final || !segment || segment.topic !== this.topic) continue;
+          const next = this.nextOffset(segment.partition);
+          if (next !== undefined && segment.last < next) {
+            await fs.rename(path.join(dir, file), path.join(dir, final));
+            rolledForward.push(path.join(dir, final));
+          } else {
+            await fs.rm(path.join(dir, file), { force: true });
+            rolledBack.push(path.join(dir, file));
+          }
+          touched = true;
+        }
+        if (touched) await fsyncDir(dir);
+      }
+    }
+    return { rolledForward, rolledBack };
+  }
+}

@@ -1,0 +1,30 @@
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+
+/** `host:port[,host:port...]` as given on the command line. */
+export function parseBrokers(text: string): string[] {
+  const brokers = text.split(',').map((b) => b.trim()).filter(Boolean);
+  const bad = brokers.filter((b) => !/^[^\s:]+:\d{1,5}$/.test(b));
+  if (brokers.length === 0 || bad.length) throw new Error(`--brokers expects host:port[,host:port...], got "${text}"`);
+  return brokers;
+}
+
+const LEVELS: Record<string, logLevel> = { error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+
+/**
+ * A client that logs nothing by default: failures surface as errors of the command (the client's
+ * own error log also reports requests it then retries successfully). SUBSNAP_KAFKA_LOG=error|warn|
+ * info|debug shows the client's log on stderr.
+ */
+export function kafkaClient(brokers: string[], clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 5_000,
+    retry: { retries: 5, initialRetryTime: 200 },
+    logLevel: LEVELS[process.env.SUBSNAP_KAFKA_LOG ?? ''] ?? logLevel.NOTHING,
+    logCreator: () => ({ namespace, level, log }: LogEntry) => {
+      const { message, timestamp: _t, logger: _l, ...details } = log;
+      console.error(`subsnap: kafka ${['NOTHING', 'ERROR', 'WARN', 'INFO', 'DEBUG'][level] ?? level} ${namespace}: ${message} ${JSON.stringify(details)}`);
+    },
+  });
+}

@@ -1,0 +1,224 @@
+// `subsnap archive` against a real Apache Kafka 4 broker (KRaft, single node) that the setup starts
+// on loopback: produce → archive → run end to end; crashes at every step of a segment's write and
+// kills at random moments lose and duplicate nothing; malformed messages are quarantined; offsets
+// already deleted by retention are reported, not silently skipped.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLI, runJson, subsnap } from '../support/cli.js';
+import { startTestKafka, type TestKafka } from '../support/kafka-broker.js';
+import { readQuarantine, readVersionRows, removeLake, tempLake } from '../support/lake-fixture.js';
+
+let kafka: TestKafka;
+before(async () => {
+  kafka = await startTestKafka();
+}, { timeout: 300_000 });
+after(() => kafka?.stop());
+
+let topics = 0;
+const newTopic = () => `journal-${process.pid}-${++topics}`;
+
+async function archive(lake: string, topic: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  return subsnap(['archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic, '--group', `g-${path.basename(lake)}`, '--until-idle', '2', '--json', ...extra], env);
+}
+
+async function archiveJson(lake: string, topic: string, extra: string[] = []): Promise<Record<string, any>> {
+  const result = await archive(lake, topic, extra);
+  if (result.code !== 0) throw new Error(`subsnap archive failed (${result.code}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as Record<string, any>;
+}
+
+/** Every file below `dir` (relative path → content), hidden and pending files included. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string) => {
+    for (const entry of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else out[path.relative(dir, full)] = await fs.readFile(full, 'utf8');
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+const archivedFiles = async (lake: string) => ({
+  journal: await tree(path.join(lake, 'journal')).then((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith('_archive')))),
+  quarantine: await tree(path.join(lake, 'quarantine', 'archive')),
+});
+
+const GENERATED = ['--seed', '7', '--start', '2024-03-01', '--days', '3', '--records', '400', '--id-max', '300', '--dirty-rate', '0.05', '--duplicate-rate', '0.1'];
+
+describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () => {
+  it('produce → archive → run gives the snapshot of the same journal written as files', async () => {
+    const topic = newTopic();
+    const viaKafka = await tempLake();
+    const viaFiles = await tempLake();
+    try {
+      const produced = await subsnap(['generate', '--lake', viaKafka, '--to-kafka', '--brokers', kafka.brokers, '--topic', topic, '--partitions', '3', ...GENERATED, '--json']);
+      assert.equal(produced.code, 0, produced.stderr);
+      assert.equal(JSON.parse(produced.stdout).records, 1200);
+      assert.equal((await subsnap(['generate', '--lake', viaFiles, ...GENERATED])).code, 0);
+
+      const report = await archiveJson(viaKafka, topic, ['--segment-records', '150']);
+      assert.equal(report.records + report.quarantined, 1200);
+      // Days come from the message timestamps: the generated days, nothing else.
+      const days = (await fs.readdir(path.join(viaKafka, 'journal'))).filter((d) => !d.startsWith('_')).sort();
+      assert.deepEqual(days, ['date=2024-03-01', 'date=2024-03-02', 'date=2024-03-03']);
+      for (const day of days) {
+        for (const name of await fs.readdir(path.join(viaKafka, 'journal', day))) assert.match(name, new RegExp(`^${topic}\\+\\d{5}\\+\\d{20}\\+\\d{20}\\.jsonl$`));
+      }
+
+      const [a, b] = [await runJson(viaKafka), await runJson(viaFiles)];
+      const withoutLineage = (rows: Record<string, unknown>[]) =>
+        rows.map(({ _journal_file: _f, _journal_line: _l, ...rest }) => rest);
+      assert.deepEqual(withoutLineage(await readVersionRows(a.snapshotPath) as never), withoutLineage(await readVersionRows(b.snapshotPath) as never));
+      // Every bad record is quarantined once: by the archive (not a JSON line) or by the run.
+      const archiveQuarantine = Object.values((await archivedFiles(viaKafka)).quarantine).flatMap((t) => t.trim().split('\n')).map((l) => JSON.parse(l));
+      assert.equal(archiveQuarantine.length, report.quarantined);
+      for (const entry of archiveQuarantine) {
+        assert.equal(entry.topic, topic);
+        assert.ok(Number.isInteger(entry.partition) && /^\d+$/.test(entry.offset), 'topic, partition and offset name the message');
+      }
+      const rawA = [...(await readQuarantine(a.quarantinePath)).map((r) => r.raw), ...archiveQuarantine.map((e) => e.value)].sort();
+      const rawB = (await readQuarantine(b.quarantinePath)).map((r) => r.raw).sort();
+      assert.deepEqual(rawA, rawB);
+      assert.equal(a.inputRecords + report.quarantined, b.inputRecords);
+
+      // Archiving again finds nothing new and changes nothing.
+      const before = await archivedFiles(viaKafka);
+      const again = await archiveJson(viaKafka, topic, ['--segment-records', '150']);
+      assert.equal(again.records + again.quarantined, 0);
+      assert.deepEqual(await archivedFiles(viaKafka), before);
+    } finally {
+      await removeLake(viaKafka);
+      await removeLake(viaFiles);
+    }
+  });
+
+  it('a crash at any step of a segment, or a kill at any moment, then a restart: the same files as an uninterrupted run', async () => {
+    const topic = newTopic();
+    const seed = await tempLake();
+    const produced = await subsnap(['generate', '--lake', seed, '--to-kafka', '--brokers', kafka.brokers, '--topic', topic, '--partitions', '3',
+      '--seed', '3', '--days', '2', '--records', '3000', '--id-max', '2000', '--dirty-rate', '0.02', '--no-catalog']);
+    assert.equal(produced.code, 0, produced.stderr);
+    await removeLake(seed);
+    const extra = ['--segment-records', '250'];
+    const reference = await tempLake();
+    try {
+      await archiveJson(reference, topic, extra);
+      const expected = await archivedFiles(reference);
+      const lines = Object.values(expected.journal).flatMap((t) => t.trim().split('\n'));
+      assert.ok(lines.length > 5000, 'most of the 6000 records are journal lines');
+
+      for (const point of ['archive-staged', 'archive-state-written', 'archive-renamed']) {
+        const lake = await tempLake();
+        try {
+          const crashed = await archive(lake, topic, extra, { SUBSNAP_CRASH_AT: point });
+          assert.equal(crashed.signal, 'SIGKILL', `the archiver was killed at ${point}: ${crashed.code} ${crashed.stdout} ${crashed.stderr}`);
+          const resumed = await archiveJson(lake, topic, extra);
+          assert.ok(resumed.skipped >= 0);
+          assert.deepEqual(await archivedFiles(lake), expected, `after a crash at ${point}`);
+        } finally {
+          await removeLake(lake);
+        }
+      }
+
+      for (const killAfterMs of [1500, 2500]) {
+        const lake = await tempLake();
+        try {
+          const child = spawn(process.execPath, [CLI, 'archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic,
+            '--group', `g-${path.basename(lake)}`, '--until-idle', '2', ...extra], { stdio: 'ignore' });
+          await new Promise((r) => setTimeout(r, killAfterMs));
+          child.kill('SIGKILL');
+          await new Promise((r) => child.once('close', r));
+          await archiveJson(lake, topic, extra);
+          assert.deepEqual(await archivedFiles(lake), expected, `after a kill at ${killAfterMs} ms`);
+        } finally {
+          await removeLake(lake);
+        }
+      }
+    } finally {
+      await removeLake(reference);
+    }
+  });
+
+  it('malformed messages go to the quarantine with topic, partition and offset; they block nothing', async () => {
+    const topic = newTopic();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.client.producer();
+    await producer.connect();
+    const at = String(Date.parse('2024-05-01T12:00:00Z'));
+    await producer.send({
+      topic,
+      messages: [
+        { key: '1', value: '{"Id":1,"active":true,"subscription":"Premium","cost":10.50}', timestamp: at },
+        { key: '2', value: '{"Id":2,', timestamp: at },
+        { key: '3', value: Buffer.from([0x7b, 0xff, 0x7d]), timestamp: at },
+        { key: '4', value: null, timestamp: at },
+        { key: '5', value: '{\n  "Id": 5,\r\n  "subscription": "Basic Plus",\n  "cost": 1e1\n}', timestamp: at },
+        { key: '6', value: '{"Id":6,"active":false}', timestamp: at },
+      ],
+    });
+    await producer.disconnect();
+    const lake = await tempLake();
+    try {
+      const report = await archiveJson(lake, topic);
+      assert.equal(report.records, 3);
+      assert.equal(report.quarantined, 3);
+      const files = await archivedFiles(lake);
+      const name = `date=2024-05-01/${topic}+00000+00000000000000000000+00000000000000000005.jsonl`;
+      assert.deepEqual(Object.keys(files.journal), [name]);
+      // The multi-line record is one line now, its tokens as written (1e1, the string's space).
+      assert.equal(files.journal[name], '{"Id":1,"active":true,"subscription":"Premium","cost":10.50}\n{"Id":5,"subscription":"Basic Plus","cost":1e1}\n{"Id":6,"active":false}\n');
+      const entries = files.quarantine[name]!.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(entries.map((e) => [e.partition, e.offset, e.key, e.reason]), [
+        [0, '1', '2', 'malformed JSON'],
+        [0, '2', '3', 'not valid UTF-8'],
+        [0, '3', '4', 'tombstone (no value): keys are never deleted'],
+      ]);
+      assert.equal(entries[0].value, '{"Id":2,');
+      assert.equal(entries[1].valueBase64, Buffer.from([0x7b, 0xff, 0x7d]).toString('base64'));
+      assert.equal(entries.every((e) => e.topic === topic && e.timestamp === '2024-05-01T12:00:00.000Z'), true);
+      const run = await runJson(lake);
+      assert.equal(run.totalKeys, 3);
+    } finally {
+      await removeLake(lake);
+    }
+  });
+
+  it("offsets deleted by Kafka's retention before they were archived stop the archive, until the loss is accepted", async () => {
+    const topic = newTopic();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.client.producer();
+    await producer.connect();
+    const send = (from: number) => producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: String(from + i), value: `{"Id":${from + i}}` })) });
+    const lake = await tempLake();
+    try {
+      await send(0);
+      assert.equal((await archiveJson(lake, topic)).records, 10);
+      await send(10);
+      // What retention does when a segment expires: the earliest offset moves past 10..14.
+      assert.deepEqual((await admin.fetchTopicOffsets(topic)).map((p) => [p.low, p.high]), [['0', '20']]);
+      await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '15' }] });
+      const refused = await archive(lake, topic);
+      assert.equal(refused.code, 2);
+      assert.match(refused.stderr, /offsets 10\.\.14 were deleted by Kafka's retention before they were archived/);
+      const accepted = await archiveJson(lake, topic, ['--accept-loss']);
+      assert.equal(accepted.records, 5);
+      assert.deepEqual(accepted.gaps.map((g: Record<string, unknown>) => [g.partition, g.first, g.last]), [[0, '10', '14']]);
+      assert.match(accepted.warnings.join('\n'), /recorded as a gap/);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+      await removeLake(lake);
+    }
+  });
+});
