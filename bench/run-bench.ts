@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { startServer, stopServer } from '../src/engines/spark/spark-server.js';
 import { measure, type Measured } from './process-meter.js';
 import { formatCount, lineChart } from './svg-chart.js';
+import { parseMemorySize } from '../src/core/memory-size.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'bin', 'subsnap.js');
@@ -21,13 +22,13 @@ interface Scale {
   memoryLimit?: string;
   contenders: Contender[];
 }
-type Contender = 'duckdb' | 'spark' | 'pyspark' | 'floor' | 'noop';
-const ALL: Contender[] = ['duckdb', 'spark', 'pyspark', 'floor', 'noop'];
+type Contender = 'duckdb' | 'spark' | 'pyspark' | 'floor' | 'noop' | 'generator';
+const ALL: Contender[] = ['duckdb', 'spark', 'pyspark', 'floor', 'noop', 'generator'];
 const SCALES: Record<string, Scale> = {
   tiny: { name: 'tiny', snapshotKeys: 100_000, journalRecords: 10_000, contenders: ALL },
   small: { name: 'small', snapshotKeys: 1_000_000, journalRecords: 100_000, contenders: ALL },
   headline: { name: 'headline', snapshotKeys: 10_000_000, journalRecords: 1_000_000, contenders: ALL },
-  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'floor', 'noop'] },
+  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'floor', 'noop', 'generator'] },
 };
 const LABELS: Record<Contender, string> = {
   duckdb: 'subsnap run (DuckDB)',
@@ -35,7 +36,10 @@ const LABELS: Record<Contender, string> = {
   pyspark: 'PySpark DataFrame job',
   floor: 'I/O floor (DuckDB copy)',
   noop: 'no-op run (nothing new)',
+  generator: 'generator (the J records, to files)',
 };
+/** Contenders that do the daily run's work, compared with the floor. */
+const RUNS: Contender[] = ['duckdb', 'spark', 'pyspark', 'floor', 'noop'];
 
 const { values } = parseArgs({
   options: {
@@ -43,13 +47,17 @@ const { values } = parseArgs({
     reps: { type: 'string', default: '3' },
     out: { type: 'string', default: path.join(root, 'bench', 'results') },
     data: { type: 'string', default: path.join(root, 'bench', '.data') },
+    // A subset of contenders; results of the others are kept from the previous results.json.
+    contenders: { type: 'string', default: ALL.join(',') },
   },
 });
+const chosen = new Set(values.contenders!.split(',') as Contender[]);
+for (const c of chosen) if (!ALL.includes(c)) throw new Error(`unknown contender ${c}: expected some of ${ALL.join(', ')}`);
 const reps = Number(values.reps);
 const scales = values.scales!.split(',').map((s) => {
   const scale = SCALES[s];
   if (!scale) throw new Error(`unknown scale ${s}: expected one of ${Object.keys(SCALES).join(', ')}`);
-  return scale;
+  return { ...scale, contenders: scale.contenders.filter((c) => chosen.has(c)) };
 });
 
 const DAY1 = '2024-01-01';
@@ -60,24 +68,30 @@ function subsnap(...args: string[]): string {
 }
 
 /** The lake with version 1 holding S distinct keys, and day 2's journal (about 10% new keys). */
-async function prepare(scale: Scale, dir: string): Promise<{ generatorRecordsPerSec: number; initialLoadMs: number }> {
+async function prepare(scale: Scale, dir: string): Promise<Prepared> {
   const lake = path.join(dir, 'lake');
   const marker = path.join(dir, 'prepared.json');
   if (existsSync(marker)) return JSON.parse(await fs.readFile(marker, 'utf8'));
   await fs.rm(dir, { recursive: true, force: true });
-  const files = (n: number) => String(Math.max(1, Math.ceil(n / 1_000_000)));
   subsnap('generate', '--lake', lake, '--day', DAY1, '--records', String(scale.snapshotKeys), '--sequential-ids',
-    '--id-max', String(scale.snapshotKeys), '--duplicate-rate', '0', '--files-per-day', files(scale.snapshotKeys));
-  const gen = await measure(process.execPath, [cli, 'generate', '--lake', lake, '--day', DAY2, '--no-catalog',
-    '--records', String(scale.journalRecords), '--id-max', String(Math.round(scale.snapshotKeys / 0.9)),
-    '--duplicate-rate', '0.03', '--dirty-rate', '0.001', '--files-per-day', files(scale.journalRecords)]);
+    '--id-max', String(scale.snapshotKeys), '--duplicate-rate', '0', '--files-per-day', filesFor(scale.snapshotKeys));
+  subsnap(...journalDay(scale, lake));
   // The initial load is set-up, not a contender; it runs under the scale's memory limit too.
   const limit = scale.memoryLimit ? ['--memory-limit', scale.memoryLimit] : [];
   const load = await measure(process.execPath, [cli, 'run', '--lake', lake, '--until', DAY1, '--json', ...limit]);
   if (load.code !== 0) throw new Error(`initial load failed: ${load.stderr}`);
-  const prepared = { generatorRecordsPerSec: scale.journalRecords / (gen.ms / 1000), initialLoadMs: load.ms, initialLoadPeakRssMb: load.peakRssMb };
+  const prepared = { initialLoadMs: load.ms, initialLoadPeakRssMb: load.peakRssMb };
   await fs.writeFile(marker, JSON.stringify(prepared));
   return prepared;
+}
+
+const filesFor = (n: number) => String(Math.max(1, Math.ceil(n / 1_000_000)));
+
+/** Arguments of `subsnap generate` for day 2: J records, about 10% new keys, 3% duplicates. */
+function journalDay(scale: Scale, lake: string): string[] {
+  return ['generate', '--lake', lake, '--day', DAY2, '--no-catalog', '--records', String(scale.journalRecords),
+    '--id-max', String(Math.round(scale.snapshotKeys / 0.9)), '--duplicate-rate', '0.03', '--dirty-rate', '0.001',
+    '--files-per-day', filesFor(scale.journalRecords)];
 }
 
 /** Back to version 1: the state every contender starts from. */
@@ -93,7 +107,7 @@ async function resetToVersion1(lake: string): Promise<void> {
 }
 
 interface Sample { ms: number; peakRssMb: number }
-interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string; failed?: string }
+interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string; failed?: string; measuredAt?: string }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -127,7 +141,12 @@ async function main(): Promise<void> {
           await resetToVersion1(lake);
           if (contender === 'duckdb') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', ...limit]);
           else if (contender === 'spark') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`], { alsoCount: spark!.pid ? [spark!.pid] : [] });
-          else if (contender === 'pyspark') {
+          else if (contender === 'generator') {
+            const genLake = path.join(dir, 'generator');
+            await fs.rm(genLake, { recursive: true, force: true });
+            m = await measure(process.execPath, [cli, ...journalDay(scale, genLake)]);
+            await fs.rm(genLake, { recursive: true, force: true });
+          } else if (contender === 'pyspark') {
             const out = path.join(dir, 'pyspark-out');
             m = await measure(path.join(root, '.venv', 'spark', 'bin', 'python'), [path.join(root, 'bench', 'pyspark_baseline.py'),
               '--snapshot', v1, '--journal', path.join(lake, 'journal', `date=${DAY2}`), '--date', DAY2, '--catalog', path.join(lake, 'catalog'), '--out', out]);
@@ -156,13 +175,14 @@ async function main(): Promise<void> {
         const ms = list.map((s) => s.ms);
         const failed = failures.get(contender) ?? (contender === 'noop' && failures.has('duckdb') ? 'not run: the DuckDB run failed' : undefined);
         if (failed) {
-          results.push({ scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list, median: NaN, min: NaN, max: NaN, peakRssMb: NaN, failed });
+          results.push({ scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list, median: NaN, min: NaN, max: NaN, peakRssMb: NaN, failed, measuredAt: new Date().toISOString() });
           continue;
         }
         results.push({
           scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list,
           median: median(ms), min: Math.min(...ms), max: Math.max(...ms), peakRssMb: Math.max(...list.map((s) => s.peakRssMb)),
           note: contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s excluded; RSS includes the server` : undefined,
+          measuredAt: new Date().toISOString(),
         });
       }
       await report(results, prepared);
@@ -172,10 +192,10 @@ async function main(): Promise<void> {
   }
 }
 
-interface Prepared { generatorRecordsPerSec: number; initialLoadMs: number; initialLoadPeakRssMb?: number }
+interface Prepared { initialLoadMs: number; initialLoadPeakRssMb?: number }
 
 /** The targets of the benchmark, each with the measured value and whether it was met. */
-function targetLines(results: Result[], prepared: Record<string, Prepared>): string[] {
+function targetLines(results: Result[]): string[] {
   const find = (scale: string, contender: Contender) => results.find((r) => r.scale === scale && r.contender === contender && !r.failed);
   const rows: [string, string, boolean | undefined][] = [];
   const headline = (c: Contender) => find('headline', c);
@@ -187,44 +207,64 @@ function targetLines(results: Result[], prepared: Record<string, Prepared>): str
     const slowest = Math.max(...noops.map((r) => r.median));
     rows.push(['no-op run < 1 s at every scale', `slowest median ${(slowest / 1000).toFixed(2)} s`, slowest < 1000]);
   }
-  if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${(duck.peakRssMb / 1000).toFixed(2)} GB`, duck.peakRssMb <= 2000]);
-  const largeScale = scales.find((s) => s.name === 'large');
+  const gb = (mib: number) => (mib * 2 ** 20) / 1e9;
+  if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${gb(duck.peakRssMb).toFixed(2)} GB`, gb(duck.peakRssMb) <= 2]);
+  const largeScale = SCALES.large;
   if (largeScale && results.some((r) => r.scale === 'large')) {
     const large = find('large', 'duckdb');
     const failed = results.find((r) => r.scale === 'large' && r.contender === 'duckdb')?.failed;
-    rows.push([`S=50M completes under --memory-limit ${largeScale.memoryLimit}`, large ? `${(large.median / 1000).toFixed(2)} s, peak RSS ${(large.peakRssMb / 1000).toFixed(2)} GB` : `failed: ${failed ?? 'not run'}`, Boolean(large)]);
+    rows.push([`S=50M completes under --memory-limit ${largeScale.memoryLimit}`, large ? `${(large.median / 1000).toFixed(2)} s, peak RSS ${gb(large.peakRssMb).toFixed(2)} GB` : `failed: ${failed ?? 'not run'}`, Boolean(large) && gb(large!.peakRssMb) <= (parseMemorySize(largeScale.memoryLimit!) ?? 0) / 1e9]);
   }
   const perRecord = results.filter((r) => r.contender === 'duckdb' && !r.failed)
     .map((r) => `${r.scale} ${((r.median * 1000) / (r.snapshotKeys + r.journalRecords)).toFixed(2)} µs`);
   if (perRecord.length > 1) rows.push(['time grows linearly with S + J', `DuckDB time per S + J record: ${perRecord.join(', ')}`, undefined]);
-  const generator = prepared.headline ?? Object.values(prepared).at(-1);
-  if (generator) rows.push(['generator ≥ 1M records/s', `${formatCount(generator.generatorRecordsPerSec)}/s`, generator.generatorRecordsPerSec >= 1e6]);
+  const generator = find('headline', 'generator') ?? results.filter((r) => r.contender === 'generator' && !r.failed).at(-1);
+  if (generator) {
+    const perSec = generator.journalRecords / (generator.median / 1000);
+    rows.push([`generator ≥ 1M records/s (${generator.scale})`, `${formatCount(perSec)}/s`, perSec >= 1e6]);
+  }
   return ['| target | measured | met |', '| --- | --- | --- |',
     ...rows.map(([t, m, ok]) => `| ${t} | ${m} | ${ok === undefined ? 'see the values' : ok ? 'yes' : 'no'} |`)];
 }
 
-async function report(results: Result[], prepared: Record<string, unknown>): Promise<void> {
+const SCALE_ORDER = Object.keys(SCALES);
+
+/**
+ * Writes results.json, results.md and the chart: this run's results, plus those of the previous
+ * results.json for scales and contenders not measured this time (each result says when it was measured).
+ */
+async function report(fresh: Result[], freshPrepared: Record<string, unknown>): Promise<void> {
   await fs.mkdir(values.out!, { recursive: true });
+  const file = path.join(values.out!, 'results.json');
+  const previous = existsSync(file) ? (JSON.parse(await fs.readFile(file, 'utf8')) as { date?: string; results?: Result[]; prepared?: Record<string, unknown> }) : {};
+  const key = (r: Result) => `${r.scale}/${r.contender}`;
+  const freshKeys = new Set(fresh.map(key));
+  const kept = (previous.results ?? []).filter((r) => !freshKeys.has(key(r)) && r.contender in LABELS).map((r) => ({ ...r, measuredAt: r.measuredAt ?? previous.date }));
+  const results = [...kept, ...fresh]
+    .sort((a, b) => SCALE_ORDER.indexOf(a.scale) - SCALE_ORDER.indexOf(b.scale) || ALL.indexOf(a.contender) - ALL.indexOf(b.contender));
+  const prepared = { ...(previous.prepared ?? {}), ...freshPrepared } as Record<string, Prepared>;
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
   const json = { date: new Date().toISOString(), machine, reps, prepared, results };
-  await fs.writeFile(path.join(values.out!, 'results.json'), `${JSON.stringify(json, null, 1)}\n`);
-  const lines = [`# Benchmark results`, '', `${json.date} on ${machine}; ${reps} repetition(s), wall time in seconds.`, '',
-    '| scale | S keys | J records | contender | median | min | max | peak RSS (MB) | vs floor |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'];
+  await fs.writeFile(file, `${JSON.stringify(json, null, 1)}\n`);
+  const lines = [`# Benchmark results`, '', `${machine}; ${reps} repetition(s), wall time in seconds.`, '',
+    '| scale | S keys | J records | contender | median | min | max | peak RSS (MiB) | vs floor | measured |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |'];
   for (const r of results) {
-    const floor = results.find((x) => x.scale === r.scale && x.contender === 'floor');
+    const floor = RUNS.includes(r.contender) ? results.find((x) => x.scale === r.scale && x.contender === 'floor' && !x.failed) : undefined;
+    const when = r.measuredAt?.slice(0, 16).replace('T', ' ') ?? '';
     if (r.failed) {
-      lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]} | failed: ${r.failed.replace(/\|/g, '/')} | | | | |`);
+      lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]} | failed: ${r.failed.replace(/\|/g, '/')} | | | | | ${when} |`);
       continue;
     }
-    lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]}${r.note ? ` (${r.note})` : ''} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.max / 1000).toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${floor ? `${(r.median / floor.median).toFixed(2)}×` : ''} |`);
+    lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]}${r.note ? ` (${r.note})` : ''} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.max / 1000).toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${floor ? `${(r.median / floor.median).toFixed(2)}×` : ''} | ${when} |`);
   }
-  lines.push('', '| scale | generator (records/s) | initial load of S keys (s) | its peak RSS (MB) |', '| --- | ---: | ---: | ---: |');
-  for (const [name, p] of Object.entries(prepared) as [string, Prepared][]) {
-    lines.push(`| ${name} | ${formatCount(p.generatorRecordsPerSec)} | ${(p.initialLoadMs / 1000).toFixed(1)} | ${p.initialLoadPeakRssMb?.toFixed(0) ?? ''} |`);
+  lines.push('', '| scale | initial load of S keys (set-up, s) | its peak RSS (MiB) |', '| --- | ---: | ---: |');
+  for (const name of SCALE_ORDER.filter((n) => prepared[n])) {
+    const p = prepared[name]!;
+    lines.push(`| ${name} | ${(p.initialLoadMs / 1000).toFixed(1)} | ${p.initialLoadPeakRssMb?.toFixed(0) ?? ''} |`);
   }
-  lines.push('', ...targetLines(results, prepared as Record<string, Prepared>));
+  lines.push('', ...targetLines(results));
   await fs.writeFile(path.join(values.out!, 'results.md'), `${lines.join('\n')}\n`);
-  const contenders = [...new Set(results.map((r) => r.contender))];
+  const contenders = [...new Set(results.map((r) => r.contender))].filter((c) => RUNS.includes(c));
   const chart = lineChart('Daily run: median wall time against snapshot size', 'keys already in the snapshot (S)', 'seconds',
     contenders.map((c) => ({ name: LABELS[c], points: results.filter((r) => r.contender === c && !r.failed).map((r) => ({ x: r.snapshotKeys, y: r.median / 1000 })) })));
   await fs.writeFile(path.join(values.out!, 'time-vs-snapshot.svg'), chart);

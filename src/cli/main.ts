@@ -16,10 +16,9 @@ import { isCalendarDate } from '../lake/journal-files.js';
 import { catalogEntries, writeCatalog } from '../generate/catalog.js';
 import { writeJournal } from '../generate/journal.js';
 import { openEngine } from './open-engine.js';
-import { archiveTopic, type ArchiveReport } from '../kafka/archive-topic.js';
-import { parseBrokers } from '../kafka/kafka-connection.js';
-import { produceJournal } from '../kafka/produce-journal.js';
-import { DEFAULT_SERVER, defaultStateDir, serverStatus, startServer, stopServer } from '../engines/spark/spark-server.js';
+import type { ArchiveReport } from '../kafka/archive-topic.js';
+import { parseBrokers } from '../kafka/broker-list.js';
+import { DEFAULT_SERVER, defaultStateDir } from '../engines/spark/spark-server-options.js';
 import { progressReporter } from './progress.js';
 import { formatLog, formatRows, plainRow } from './tables.js';
 
@@ -90,7 +89,7 @@ async function reportWithEngine(
   operation: (config: Config, engine: Engine, onProgress: Progress) => Promise<RunReport>,
 ): Promise<void> {
   const config = await configFrom(flags);
-  const engine = await openEngine(config);
+  const engine = openEngine(config);
   const progress = progressReporter(!flags.json);
   try {
     const report = await operation(config, engine, progress.onProgress);
@@ -147,6 +146,7 @@ export function buildProgram(): Command {
       };
       if (flags.toKafka) {
         if (!flags.brokers) throw new InvalidArgumentError('--to-kafka needs --brokers');
+        const { produceJournal } = await import('../kafka/produce-journal.js');
         const sent = await produceJournal(options, flags.day, { brokers: parseBrokers(flags.brokers), topic: flags.topic, partitions: flags.partitions });
         const catalog = flags.catalog ? await writeCatalog(path.join(config.lake, 'catalog'), catalogEntries(flags.seed)) : null;
         if (flags.json) console.log(JSON.stringify({ ...sent, catalog }));
@@ -183,6 +183,7 @@ export function buildProgram(): Command {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
+        const { archiveTopic } = await import('../kafka/archive-topic.js');
         const report = await archiveTopic({
           lake: config.lake,
           brokers: parseBrokers(flags.brokers),
@@ -218,7 +219,7 @@ export function buildProgram(): Command {
     .action(async (flags) => {
       const config = await configFrom(flags);
       const target = await resolveVersion(config.lake, { version: flags.version, asOf: flags.asOf });
-      const engine = await openEngine({ ...config, engine: 'duckdb' });
+      const engine = openEngine({ ...config, engine: 'duckdb' });
       try {
         const results = await validateSnapshot(engine, config, target);
         const failed = results.filter((r) => !r.ok);
@@ -243,7 +244,7 @@ export function buildProgram(): Command {
     .action(async (flags) => {
       const config = await configFrom(flags);
       const target = await resolveVersion(config.lake, { version: flags.version, asOf: flags.asOf });
-      const engine = await openEngine({ ...config, engine: 'duckdb' });
+      const engine = openEngine({ ...config, engine: 'duckdb' });
       try {
         const d = engine.dialect;
         const key = d.quote(config.schema.key);
@@ -326,18 +327,21 @@ export function buildProgram(): Command {
     .option('--memory <size>', 'driver memory', DEFAULT_SERVER.memory)
     .option('--cores <n>', 'local cores', int(1), DEFAULT_SERVER.cores)
     .action(async (flags) => {
+      const { startServer } = await import('../engines/spark/spark-server.js');
       const status = await startServer(serverFrom(flags));
       console.log(`Spark ${status.version} answers at ${status.remote} (pid ${status.pid}); log ${status.log}`);
     });
   serverOptions(spark.command('stop'))
     .description('stop the server started by `subsnap spark start`')
     .action(async (flags) => {
+      const { stopServer } = await import('../engines/spark/spark-server.js');
       console.log((await stopServer(serverFrom(flags))) ? 'stopped' : 'not running');
     });
   serverOptions(spark.command('status'))
     .description('whether the server runs and answers')
     .option('--json', 'print the status as JSON')
     .action(async (flags) => {
+      const { serverStatus } = await import('../engines/spark/spark-server.js');
       const status = await serverStatus(serverFrom(flags));
       if (flags.json) console.log(JSON.stringify(status));
       else console.log(status.running ? `running (pid ${status.pid}) at ${status.remote}, Spark ${status.version ?? 'not answering'}; log ${status.log}` : 'not running');

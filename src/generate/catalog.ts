@@ -3,7 +3,6 @@
 
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { SUBSCRIPTION_NAMES } from './plans.js';
 import { createRng, deriveSeed, nextInt, pick } from './rng.js';
 import type { Rng } from './rng.js';
@@ -77,6 +76,8 @@ export async function writeCatalog(dir: string, entries: readonly CatalogEntry[]
   const select =
     `SELECT * FROM (VALUES ${entries.map(rowLiteral).join(', ')}) ` +
     `AS t(subscription, "numberOfChannels", extras)`;
+  // Loaded here only: generating journal files alone does not need DuckDB.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:');
   try {
     const connection = await instance.connect();

@@ -18,13 +18,15 @@ describe('benchmark script', { timeout: 900_000 }, () => {
         '--scales', 'tiny', '--reps', '1', '--out', out, '--data', data], { cwd: root, encoding: 'utf8', timeout: 850_000 });
       assert.equal(run.status, 0, run.stderr.slice(-4000));
       const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
-      assert.deepEqual(results.results.map((r: { contender: string }) => r.contender).sort(), ['duckdb', 'floor', 'noop', 'pyspark', 'spark']);
+      assert.deepEqual(results.results.map((r: { contender: string }) => r.contender).sort(), ['duckdb', 'floor', 'generator', 'noop', 'pyspark', 'spark']);
       for (const r of results.results) {
         assert.ok(r.median > 0 && r.peakRssMb > 0, `${r.contender} measured`);
       }
       const noop = results.results.find((r: { contender: string }) => r.contender === 'noop');
       assert.ok(noop.median < 5000, `a no-op run takes ${noop.median} ms`);
-      assert.match(await readFile(path.join(out, 'results.md'), 'utf8'), /\| tiny \| 100k \| 10k \| subsnap run \(DuckDB\)/);
+      const table = await readFile(path.join(out, 'results.md'), 'utf8');
+      assert.match(table, /\| tiny \| 100k \| 10k \| subsnap run \(DuckDB\)/);
+      assert.match(table, /\| no-op run < 1 s at every scale \| slowest median [\d.]+ s \| (yes|no) \|/);
       assert.match(await readFile(path.join(out, 'time-vs-snapshot.svg'), 'utf8'), /^<svg /);
     } finally {
       await rm(out, { recursive: true, force: true });

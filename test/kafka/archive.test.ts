@@ -192,6 +192,48 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
     }
   });
 
+  it('--follow archives messages as they come, and SIGTERM writes what is pending before it stops', async () => {
+    const topic = newTopic();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.client.producer();
+    await producer.connect();
+    const lake = await tempLake();
+    const child = spawn(process.execPath, [CLI, 'archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic,
+      '--group', `g-${path.basename(lake)}`, '--follow', '--flush-interval', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const journalLines = async () => Object.values((await archivedFiles(lake)).journal).join('').split('\n').filter(Boolean).length;
+    const waitFor = async (n: number) => {
+      for (let i = 0; i < 100 && (await journalLines()) < n; i++) await new Promise((r) => setTimeout(r, 200));
+      return journalLines();
+    };
+    try {
+      const send = (from: number, n: number) => producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: String(from + i), value: `{"Id":${from + i}}` })) });
+      await send(0, 20);
+      assert.equal(await waitFor(20), 20, 'the first messages are archived within the flush interval');
+      await send(20, 7);
+      assert.equal(await waitFor(27), 27);
+      await send(27, 3);
+      await new Promise((r) => setTimeout(r, 600));
+      child.kill('SIGTERM');
+      const code = await new Promise((r) => child.once('close', r));
+      assert.equal(code, 0);
+      assert.equal(JSON.parse(stdout).stoppedBecause, 'stopped');
+      // Fetched messages are written at SIGTERM; any not yet fetched are the next run's.
+      assert.ok((await journalLines()) >= 27);
+      await archiveJson(lake, topic);
+      const lines = Object.values((await archivedFiles(lake)).journal).join('').split('\n').filter(Boolean);
+      assert.deepEqual(lines.map((l) => JSON.parse(l).Id).sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
+    } finally {
+      child.kill('SIGKILL');
+      await producer.disconnect();
+      await removeLake(lake);
+    }
+  });
+
   it("offsets deleted by Kafka's retention before they were archived stop the archive, until the loss is accepted", async () => {
     const topic = newTopic();
     const admin = kafka.admin();

@@ -11,25 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SparkConnectClient } from './spark-connect-client.js';
 import { parseSparkRemote } from './spark-remote.js';
+import { DEFAULT_SERVER, defaultStateDir, type SparkServerOptions } from './spark-server-options.js';
+
+export { DEFAULT_SERVER, defaultStateDir, type SparkServerOptions };
 
 const run = promisify(execFile);
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-
-export interface SparkServerOptions {
-  port: number;
-  /** Driver (and so executor, in local mode) memory, e.g. 4g. */
-  memory: string;
-  cores: number;
-  /** When set, clients must send it as a bearer token. */
-  token?: string;
-  stateDir: string;
-}
-
-export function defaultStateDir(): string {
-  return process.env.SUBSNAP_SPARK_STATE ?? path.join(os.homedir(), '.local', 'state', 'subsnap', 'spark');
-}
-
-export const DEFAULT_SERVER: Omit<SparkServerOptions, 'stateDir'> = { port: 15002, memory: '4g', cores: 2 };
 
 export class SparkServerError extends Error {}
 
