@@ -63,7 +63,7 @@ function withPolicies(command: Command): Command {
     .option('--pii-key-file <file>', "file holding the HMAC key for --pii hash (else env SUBSNAP_PII_KEY)")
     .addOption(new Option('--duplicates <policy>', 'same-key records of one day (default last)').choices(DUPLICATES_POLICIES))
     .addOption(new Option('--nulls <policy>', 'null fields of a newer record (default overwrite)').choices(NULLS_POLICIES))
-    .option('--memory-limit <size>', 'memory for the whole run, e.g. 2GB: DuckDB gets 60% of it and spills to disk beyond')
+    .option('--memory-limit <size>', 'memory for the whole run, e.g. 2GB: DuckDB gets half of it and spills to disk beyond')
     .option('--threads <n>', 'engine threads', int(1))
     .option('--spark-remote <url>', 'Spark Connect endpoint for --engine spark (default sc://127.0.0.1:15002, or env SPARK_REMOTE)');
 }
