@@ -12,6 +12,9 @@ Configuration (Airflow Variables, or AIRFLOW_VAR_* environment variables):
   subsnap_command   how to call the CLI (default: node <repo>/bin/subsnap.js)
   subsnap_sim_start the business day of the anchor slot (default 2024-01-01)
   subsnap_sim_anchor the logical date (ISO) of that slot (default: the DAG's start date)
+  subsnap_kafka_brokers when set (host:port[,...]), each run first archives the Kafka topic
+                    into the journal (``subsnap archive``); unset, that task is skipped
+  subsnap_kafka_topic the topic (default subscriptions)
 DAG params: engine (duckdb | spark), simulate_arrival (false for real journals).
 The Spark Connect URL comes from the Airflow connection ``spark_connect_default``.
 
@@ -86,6 +89,18 @@ with DAG(
         ),
     )
 
+    archive_from_kafka = BashOperator(
+        task_id="archive_from_kafka",
+        # Archived segments are durable before their offsets are committed, so a retried or
+        # re-run archive writes nothing twice. Exit 99 (skipped) when no brokers are configured.
+        bash_command=(
+            "{% set brokers = var.value.get('subsnap_kafka_brokers', '') %}"
+            "{% if not brokers %}exit 99{% endif %}\n"
+            f"{SUBSNAP} archive --lake {LAKE} --brokers '{{{{ brokers }}}}'"
+            " --topic \"{{ var.value.get('subsnap_kafka_topic', 'subscriptions') }}\" --until-idle 10 --json"
+        ),
+    )
+
     build_snapshot = BashOperator(
         task_id="build_snapshot",
         bash_command=(
@@ -120,5 +135,6 @@ with DAG(
     day = business_day()
     remote = spark_remote()
     day >> simulate_arrival >> build_snapshot
+    archive_from_kafka >> build_snapshot
     remote >> build_snapshot
     build_snapshot >> validate >> publish_summary()

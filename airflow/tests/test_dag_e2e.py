@@ -51,6 +51,20 @@ def spark_server(tmp_path_factory: pytest.TempPathFactory):
     subprocess.run([*CLI, "spark", "stop", *args], check=False, capture_output=True)
 
 
+@pytest.fixture(scope="module")
+def kafka_brokers():
+    """A real Kafka broker on loopback (test/support/kafka-broker.ts), stopped when the module ends."""
+    broker = subprocess.Popen(
+        ["node", "--import", "tsx", str(REPO / "test" / "support" / "kafka-broker-process.ts")],
+        cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    brokers = broker.stdout.readline().strip()
+    assert brokers, "the Kafka broker did not start"
+    yield brokers
+    broker.stdin.close()
+    broker.wait(timeout=60)
+
+
 def dags_test(env: dict[str, str], slot: str, conf: dict | None = None) -> subprocess.CompletedProcess:
     args = [*AIRFLOW, "dags", "test", "subscription_snapshot", slot]
     if conf:
@@ -97,3 +111,18 @@ def test_a_day_on_the_spark_engine_from_the_airflow_connection(env: dict[str, st
     last = commits(env)[-1]
     assert last["engine"] == "spark"
     assert last["consumed"][0]["date"] == "2024-01-04"
+
+
+def test_a_day_archived_from_kafka(env: dict[str, str], kafka_brokers: str) -> None:
+    topic = "airflow-journal"
+    subprocess.run(
+        [*CLI, "generate", "--to-kafka", "--brokers", kafka_brokers, "--topic", topic, "--day", "2024-01-05", "--no-catalog",
+         "--lake", env["AIRFLOW_VAR_SUBSNAP_LAKE"]],
+        check=True, capture_output=True,
+    )
+    kafka_env = {**env, "AIRFLOW_VAR_SUBSNAP_KAFKA_BROKERS": kafka_brokers, "AIRFLOW_VAR_SUBSNAP_KAFKA_TOPIC": topic}
+    dags_test(kafka_env, "2026-01-01T00:40:00+00:00", {"simulate_arrival": False})
+    last = commits(env)[-1]
+    consumed = [f["path"] for f in last["consumed"]]
+    assert consumed and all(p.startswith(f"date=2024-01-05/{topic}+") for p in consumed), consumed
+    assert last["counts"]["inputRecords"] == 100

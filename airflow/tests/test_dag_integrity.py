@@ -33,12 +33,14 @@ def test_schedule_and_concurrency(dagbag: DagBag) -> None:
 def test_tasks_and_dependencies(dagbag: DagBag) -> None:
     dag = dagbag.dags["subscription_snapshot"]
     assert set(dag.task_ids) == {
-        "business_day", "spark_remote", "simulate_arrival", "build_snapshot", "validate", "publish_summary",
+        "business_day", "spark_remote", "simulate_arrival", "archive_from_kafka", "build_snapshot", "validate",
+        "publish_summary",
     }
     downstream = {t.task_id: set(t.downstream_task_ids) for t in dag.tasks}
     assert downstream["business_day"] == {"simulate_arrival"}
     assert downstream["simulate_arrival"] == {"build_snapshot"}
     assert downstream["spark_remote"] == {"build_snapshot"}
+    assert downstream["archive_from_kafka"] == {"build_snapshot"}
     assert downstream["build_snapshot"] == {"validate"}
     assert downstream["validate"] == {"publish_summary"}
     assert downstream["publish_summary"] == set()
