@@ -1,8 +1,11 @@
 /**
- * Named points of a run where the crash tests kill the process (SIGKILL, no cleanup), chosen by the
- * environment variable SUBSNAP_CRASH_AT. Nothing happens unless it names the point.
+ * Named points of a run or an archive where the crash tests kill the process (SIGKILL, no
+ * cleanup), chosen by the environment variable SUBSNAP_CRASH_AT. Nothing happens unless it names
+ * the point.
  */
-export const CRASH_POINTS = [
+
+/** The stages of a run. */
+export const RUN_CRASH_POINTS = [
   'locked',
   'inspected',
   'folded',
@@ -10,6 +13,11 @@ export const CRASH_POINTS = [
   'published',
   'committed',
 ] as const;
+
+/** The steps of `subsnap archive` writing a segment (src/kafka/archive-store.ts). */
+export const ARCHIVE_CRASH_POINTS = ['archive-staged', 'archive-state-written', 'archive-renamed'] as const;
+
+export const CRASH_POINTS = [...RUN_CRASH_POINTS, ...ARCHIVE_CRASH_POINTS] as const;
 
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 

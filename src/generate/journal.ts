@@ -10,6 +10,7 @@ import { createDayGenerator } from './day.js';
 import { MAX_LINE_BYTES } from './encode.js';
 import type { DayGenerator } from './day.js';
 import { resolveJournalOptions } from './options.js';
+import { dayFolderName } from '../lake/layout.js';
 import type { JournalOptionsInput } from './options.js';
 
 export { DIRTY_KINDS, makeDirtyLine } from './dirty.js';
@@ -32,7 +33,7 @@ export interface WriteJournalResult {
 
 /** `<lake>/journal/date=<date>/part-<index, 5 digits>.jsonl`. */
 export function journalFilePath(lakeDir: string, date: string, index: number): string {
-  return join(lakeDir, 'journal', `date=${date}`, `part-${String(index).padStart(5, '0')}.jsonl`);
+  return join(lakeDir, 'journal', dayFolderName(date), `part-${String(index).padStart(5, '0')}.jsonl`);
 }
 
 /** The days a full generation covers, in order. */

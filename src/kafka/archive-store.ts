@@ -17,15 +17,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, replaceDurable } from '../lake/durable-fs.js';
-import type { LakeLayout } from '../lake/layout.js';
+import { crashPoint } from '../core/fault-points.js';
+import { archiveQuarantineDir, archiveStateDir, dayFolderName, type LakeLayout } from '../lake/layout.js';
 import { acquireWriterLock, LakeLockedError, type WriterLock } from '../lake/writer-lock.js';
 import { parseSegmentFileName, segmentFileName, type QuarantineEntry } from './archive-records.js';
-
-export type ArchiveCrashPoint = 'archive-staged' | 'archive-state-written' | 'archive-renamed';
-
-function archiveCrashPoint(point: ArchiveCrashPoint): void {
-  if (process.env.SUBSNAP_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');
-}
 
 export interface ArchiveGap {
   partition: number;
@@ -51,10 +46,6 @@ export interface SegmentContent {
   lines: Map<string, string[]>;
   quarantined: Map<string, QuarantineEntry[]>;
 }
-
-export const archiveStateDir = (layout: LakeLayout) => path.join(layout.journal, '_archive');
-export const archiveQuarantineDir = (layout: LakeLayout) => path.join(layout.quarantine, 'archive');
-export const dayFolder = (day: string) => `date=${day}`;
 
 const pendingName = (name: string) => `.${name}.pending`;
 const PENDING = /^\.(.+)\.pending$/;
@@ -121,11 +112,11 @@ export class ArchiveStore {
     const name = segmentFileName(this.topic, segment.partition, segment.first, segment.last);
     const targets: { dir: string; name: string; content: string }[] = [];
     for (const [day, lines] of segment.lines) {
-      targets.push({ dir: path.join(this.layout.journal, dayFolder(day)), name, content: `${lines.join('\n')}\n` });
+      targets.push({ dir: path.join(this.layout.journal, dayFolderName(day)), name, content: `${lines.join('\n')}\n` });
     }
     for (const [day, entries] of segment.quarantined) {
       targets.push({
-        dir: path.join(archiveQuarantineDir(this.layout), dayFolder(day)),
+        dir: path.join(archiveQuarantineDir(this.layout), dayFolderName(day)),
         name,
         content: `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`,
       });
@@ -142,15 +133,15 @@ export class ArchiveStore {
       }
     }
     for (const dir of dirs) await fsyncDir(dir);
-    archiveCrashPoint('archive-staged');
+    crashPoint('archive-staged');
 
     this.state.next[String(segment.partition)] = (segment.last + 1n).toString();
     await this.saveState();
-    archiveCrashPoint('archive-state-written');
+    crashPoint('archive-state-written');
 
     for (const t of targets) await fs.rename(path.join(t.dir, pendingName(t.name)), path.join(t.dir, t.name));
     for (const dir of dirs) await fsyncDir(dir);
-    archiveCrashPoint('archive-renamed');
+    crashPoint('archive-renamed');
     return targets.filter((t) => t.dir.startsWith(this.layout.journal)).map((t) => path.join(t.dir, t.name));
   }
 

@@ -46,3 +46,12 @@ export function quarantineDir(layout: LakeLayout, version: number): string {
 export function commitPath(layout: LakeLayout, version: number): string {
   return path.join(layout.log, `${versionName(version)}.json`);
 }
+
+/** A journal day folder's name (readers also accept a bare YYYY-MM-DD). */
+export const dayFolderName = (day: string) => `date=${day}`;
+
+/** Where `subsnap archive` keeps its per-topic state and lock (ignored by runs: it starts with _). */
+export const archiveStateDir = (layout: LakeLayout) => path.join(layout.journal, '_archive');
+
+/** Messages `subsnap archive` could not write as journal lines, by day. */
+export const archiveQuarantineDir = (layout: LakeLayout) => path.join(layout.quarantine, 'archive');

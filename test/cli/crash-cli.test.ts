@@ -6,7 +6,7 @@ import { readdir, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { CRASH_POINTS } from '../../src/core/fault-points.js';
+import { RUN_CRASH_POINTS } from '../../src/core/fault-points.js';
 import { readVersionRows, removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
 import { runJson, subsnap } from '../support/cli.js';
 
@@ -15,7 +15,7 @@ const DAY1 = { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: `${
 const DAY2 = { path: 'date=2024-01-02/a.jsonl.gz', date: '2024-01-02', content: `${rec(2, 2)}\n${rec(3, 2)}\n{bad\n` };
 
 describe('crash at each stage of a run', () => {
-  for (const point of CRASH_POINTS) {
+  for (const point of RUN_CRASH_POINTS) {
     it(`SIGKILL when ${point}`, async () => {
       const lake = await tempLake();
       try {

@@ -20,6 +20,18 @@ after(() => kafka?.stop());
 let topics = 0;
 const newTopic = () => `journal-${process.pid}-${++topics}`;
 
+/** A new topic with `partitions` partitions, and a connected producer. */
+async function topicWithProducer(partitions: number) {
+  const topic = newTopic();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.client.producer();
+  await producer.connect();
+  return { topic, producer };
+}
+
 async function archive(lake: string, topic: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
   return subsnap(['archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic, '--group', `g-${path.basename(lake)}`, '--until-idle', '2', '--json', ...extra], env);
 }
@@ -146,13 +158,7 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
   });
 
   it('malformed messages go to the quarantine with topic, partition and offset; they block nothing', async () => {
-    const topic = newTopic();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.client.producer();
-    await producer.connect();
+    const { topic, producer } = await topicWithProducer(1);
     const at = String(Date.parse('2024-05-01T12:00:00Z'));
     await producer.send({
       topic,
@@ -193,13 +199,7 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
   });
 
   it('--follow archives messages as they come, and SIGTERM writes what is pending before it stops', async () => {
-    const topic = newTopic();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    await admin.disconnect();
-    const producer = kafka.client.producer();
-    await producer.connect();
+    const { topic, producer } = await topicWithProducer(2);
     const lake = await tempLake();
     const child = spawn(process.execPath, [CLI, 'archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic,
       '--group', `g-${path.basename(lake)}`, '--follow', '--flush-interval', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
