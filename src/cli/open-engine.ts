@@ -43,6 +43,7 @@ export function openEngine(config: Config): Engine {
     run: async (sql) => (await engine()).run(sql),
     query: async (sql) => (await engine()).query(sql),
     columns: async (select) => (await engine()).columns(select),
+    readPaths: async (paths) => (await engine()).readPaths(paths),
     async close() {
       if (opened) await (await opened).close();
     },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { sameFingerprints } from '../lake/catalog-files.js';
 import { consumedFiles, type Commit, type ConsumedFile } from '../lake/commit-log.js';
-import { listJournalFiles, type JournalFile } from '../lake/journal-files.js';
+import { compareJournalFiles, listJournalFiles, type JournalFile } from '../lake/journal-files.js';
 import type { Config } from './config.js';
 import { foldAndCommit, policiesRecord, requireCatalog, RunError, type Progress } from './fold-and-commit.js';
 import type { RunReport } from './run-report.js';
@@ -55,7 +55,7 @@ export async function backfillSnapshot(options: BackfillOptions): Promise<RunRep
       if (f.date < from || baseFiles.has(f.path)) continue;
       if (consumed.has(f.path) || !to || f.date <= to) refold.set(f.path, f);
     }
-    const ordered = [...refold.values()].sort((a, b) => (a.date === b.date ? (a.path < b.path ? -1 : 1) : a.date < b.date ? -1 : 1));
+    const ordered = [...refold.values()].sort(compareJournalFiles);
     const catalog = await requireCatalog(layout);
     const report = await foldAndCommit(session, engine, config, {
       base,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_POLICIES, DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES, type Policies } from './policies.js';
 import { DEFAULT_SCHEMA, schemaProblems, type RecordSchema } from './record-schema.js';
 import { parseMemorySize } from './memory-size.js';
+import { DEFAULT_MAX_REJECTED_SHARE } from './reject-threshold.js';
 
 export const ENGINES = ['duckdb', 'spark'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -19,6 +20,7 @@ const schemaConfig = z
     pii: z.array(z.string()).default([]),
     joinField: z.string().min(1),
     interval: z.object({ start: z.string(), end: z.string() }).strict().optional(),
+    orderField: z.string().min(1).optional(),
   })
   .strict();
 
@@ -37,6 +39,7 @@ const configFile = z
     threads: z.number().int().positive().optional(),
     readChunkBytes: z.number().int().positive().optional(),
     sparkRemote: z.string().optional(),
+    maxRejectedShare: z.number().min(0).max(1).optional(),
   })
   .strict();
 
@@ -55,6 +58,8 @@ export interface Config {
   /** Size of the pieces a line-delimited journal file is read in (bounds memory per reading thread). */
   readChunkBytes?: number;
   sparkRemote?: string;
+  /** A run whose rejected share of input records exceeds this commits nothing (fail closed). */
+  maxRejectedShare: number;
   /** The file the configuration came from, if any. */
   source?: string;
 }
@@ -121,6 +126,7 @@ export async function loadConfig(options: { configPath?: string; overrides?: Con
     threads: merged.threads,
     readChunkBytes: merged.readChunkBytes,
     sparkRemote: merged.sparkRemote,
+    maxRejectedShare: merged.maxRejectedShare ?? DEFAULT_MAX_REJECTED_SHARE,
     source,
   };
 }

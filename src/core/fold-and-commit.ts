@@ -4,18 +4,26 @@ import type { Engine, TextInput } from '../engines/engine.js';
 import { fingerprintCatalog } from '../lake/catalog-files.js';
 import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
 import { fsyncDir, fsyncTree } from '../lake/durable-fs.js';
-import { inspectJournalFile, type InspectedJournalFile, type JournalFile } from '../lake/journal-files.js';
-import { CHUNK_BYTES, splitIntoChunks } from '../lake/text-chunks.js';
+import { compareJournalFiles, type JournalFile } from '../lake/journal-files.js';
+import { prepareJournalFile, type PreparedJournalFile } from '../lake/journal-text.js';
 import { quarantineDir, versionDir, type LakeLayout } from '../lake/layout.js';
+import { withRunStaging } from '../lake/run-staging.js';
+import { CHUNK_BYTES, splitIntoChunks } from '../lake/text-chunks.js';
 import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
 import { crashPoint } from './fault-points.js';
-import { countsQuery, FOLD_RELATIONS, FOLD_RELATIONS_DONE_BEFORE_WRITE, FOLD_VIEWS, foldStatements, outputSelect, quarantineSelect, type FoldPlan } from './fold-sql.js';
+import {
+  countsQuery, FOLD_RELATIONS, FOLD_RELATIONS_DONE_BEFORE_WRITE, FOLD_VIEWS, foldStatements, outputSelect, quarantineSelect,
+  rejectReasonsQuery, type FileOrder, type FoldPlan,
+} from './fold-sql.js';
+import { parquetPaths } from './parquet-source.js';
 import { hmacPads, loadPiiKey, piiKeyId } from './pii-key.js';
+import { DEFAULT_MAX_REJECTED_SHARE, exceedsShare, rejectedShareError } from './reject-threshold.js';
 import type { RunReport } from './run-report.js';
+import { RunError } from './run-error.js';
 import type { WriterSession } from './writer-session.js';
 
-export class RunError extends Error {}
+export { RunError };
 
 export type Progress = (event: { stage: string; done?: number; total?: number }) => void;
 
@@ -43,9 +51,11 @@ export async function requireCatalog(layout: LakeLayout): Promise<FileFingerprin
   return catalog;
 }
 
+export const maxRejectedShare = (config: Config) => config.maxRejectedShare ?? DEFAULT_MAX_REJECTED_SHARE;
+
 /** Policies as the commit log records them (with a fingerprint of the PII key, never the key). */
 export async function policiesRecord(config: Config): Promise<Record<string, string>> {
-  const record: Record<string, string> = { ...config.policies };
+  const record: Record<string, string> = { ...config.policies, maxRejectedShare: String(maxRejectedShare(config)) };
   if (config.policies.pii === 'hash') record.piiKeyId = piiKeyId(await loadPiiKey(config));
   return record;
 }
@@ -61,25 +71,32 @@ export async function foldAndCommit(
   request: FoldRequest,
   progress: Progress = () => undefined,
 ): Promise<RunReport> {
+  const runDir = path.join(session.layout.staging, `run-${process.pid}-${request.started}`);
+  return withRunStaging(runDir, () => foldInto(runDir, session, engine, config, request, progress));
+}
+
+async function foldInto(
+  runDir: string, session: WriterSession, engine: Engine, config: Config, request: FoldRequest, progress: Progress,
+): Promise<RunReport> {
   const { layout, current } = session;
   const { base, files, policies } = request;
-  const runDir = path.join(layout.staging, `run-${process.pid}-${request.started}`);
-  await fs.mkdir(runDir, { recursive: true });
-  const inspected: InspectedJournalFile[] = [];
+  const prepared: PreparedJournalFile[] = [];
   for (const [i, file] of files.entries()) {
     progress({ stage: 'reading journal files', done: i, total: files.length });
-    inspected.push(await inspectJournalFile(file, runDir));
+    prepared.push(await prepareJournalFile(file, runDir));
   }
   progress({ stage: 'reading journal files', done: files.length, total: files.length });
   crashPoint('inspected');
 
   const version = (current?.version ?? 0) + 1;
+  const fileOrder = journalFileOrder(session.commits, files);
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
-    inputs: await textInputs(inspected, path.join(runDir, 'chunks'), config.readChunkBytes ?? CHUNK_BYTES),
-    previousDir: base ? path.join(layout.root, base.snapshotPath) : undefined,
-    catalogDir: layout.catalog,
+    inputs: await textInputs(engine, prepared, fileOrder, path.join(runDir, 'chunks'), config.readChunkBytes ?? CHUNK_BYTES),
+    fileOrder,
+    previousFiles: base ? await parquetPaths(engine, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
+    catalogFiles: await parquetPaths(engine, layout.catalog, request.catalog.map((f) => f.path)),
   };
   if (config.policies.pii === 'hash') {
     const pads = hmacPads(await loadPiiKey(config));
@@ -91,6 +108,7 @@ export async function foldAndCommit(
   const [row] = await engine.query(countsQuery(engine.dialect, plan));
   const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
   checkKeyCounts(base, counts);
+  await checkRejectedShare(engine, config, counts.input_records!, counts.rejected_records!);
   const totalKeys = counts.previous_rows! + counts.inserted!;
   if (engine.dialect.eagerTemps) {
     for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(engine.dialect.dropTemp(relation));
@@ -105,10 +123,10 @@ export async function foldAndCommit(
   const rejected = counts.rejected_records!;
   if (rejected > 0) {
     await fs.mkdir(stagedQuarantine, { recursive: true });
-    await engine.run(engine.dialect.writeParquet(quarantineSelect(), stagedQuarantine));
+    await engine.run(engine.dialect.writeParquet(quarantineSelect(engine.dialect, plan), stagedQuarantine));
   }
   await checkWrittenRows(engine, stagedSnapshot, totalKeys);
-  const columns = (await engine.columns(`SELECT * FROM ${engine.dialect.readParquet(stagedSnapshot)}`))
+  const columns = (await engine.columns(`SELECT * FROM ${engine.dialect.readParquetFiles(await parquetPaths(engine, stagedSnapshot))}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
   for (const view of FOLD_VIEWS) await engine.run(engine.dialect.dropView(view));
   for (const relation of FOLD_RELATIONS) await engine.run(engine.dialect.dropTemp(relation));
@@ -137,7 +155,7 @@ export async function foldAndCommit(
     committedAt: new Date().toISOString(),
     engine: engine.name,
     ...published,
-    consumed: inspected.map((f) => ({ path: f.path, date: f.date, size: f.size, sha256: f.sha256 })),
+    consumed: prepared.map((f) => ({ path: f.path, date: f.date, size: f.size, sha256: f.sha256 })),
     catalog: request.catalog,
     policies,
     schema: config.schema,
@@ -145,7 +163,6 @@ export async function foldAndCommit(
     counts: derived,
   });
   crashPoint('committed');
-  await fs.rm(runDir, { recursive: true, force: true });
   return {
     engine: engine.name,
     previousVersion: current?.version ?? null,
@@ -162,16 +179,46 @@ export async function foldAndCommit(
   };
 }
 
-/** What the engine reads: a line-delimited file in chunks of bounded size, other formats whole. */
-async function textInputs(files: InspectedJournalFile[], chunksDir: string, chunkBytes: number): Promise<TextInput[]> {
-  const inputs: TextInput[] = [];
+/**
+ * The natural order of every journal file of the dates this fold reads, those folded by earlier
+ * commits included (a row of the previous version may come from one of them).
+ */
+function journalFileOrder(commits: Commit[], files: JournalFile[]): FileOrder[] {
+  const dates = new Set(files.map((f) => f.date));
+  const all = new Map<string, { path: string; date: string }>();
+  for (const commit of commits) for (const f of commit.consumed) if (dates.has(f.date)) all.set(f.path, f);
+  for (const f of files) all.set(f.path, f);
+  return [...all.values()].sort(compareJournalFiles).map((f, rank) => ({ journalFile: f.path, journalDate: f.date, rank }));
+}
+
+/** What the engine reads: each file's record lines, a line-delimited file in chunks of bounded size. */
+async function textInputs(
+  engine: Engine, files: PreparedJournalFile[], order: FileOrder[], chunksDir: string, chunkBytes: number,
+): Promise<TextInput[]> {
+  const rank = new Map(order.map((f) => [f.journalFile, f.rank]));
+  const pieces: Omit<TextInput, 'textPath'>[] = [];
+  const paths: string[] = [];
   for (const [i, f] of files.entries()) {
-    const chunks = f.format === 'ndjson' ? await splitIntoChunks(f.textPath, chunksDir, String(i), chunkBytes) : [{ path: f.textPath, firstLine: 1 }];
-    for (const chunk of chunks) {
-      inputs.push({ textPath: chunk.path, journalFile: f.path, journalDate: f.date, format: f.format, firstLine: chunk.firstLine });
+    for (const chunk of await splitIntoChunks(f.textPath, chunksDir, String(i), chunkBytes)) {
+      paths.push(chunk.path);
+      pieces.push({ journalFile: f.path, journalDate: f.date, fileRank: rank.get(f.path)!, firstLine: chunk.firstLine });
     }
   }
-  return inputs;
+  const readable = await engine.readPaths(paths);
+  return pieces.map((piece, i) => ({ ...piece, textPath: readable[i]! }));
+}
+
+/** Fail closed: too large a rejected share commits nothing (see reject-threshold.ts). */
+async function checkRejectedShare(engine: Engine, config: Config, input: number, rejected: number): Promise<void> {
+  const maxShare = maxRejectedShare(config);
+  if (!exceedsShare(input, rejected, maxShare)) return;
+  const reasons = (await engine.query(rejectReasonsQuery(8))).map((r) => ({ reason: String(r.reason), count: Number(r.n) }));
+  const key = config.schema.key;
+  const missing = [key, ...config.schema.fields.map((f) => f.name)].filter((f) => reasons.some((r) => r.reason.split('; ').includes(`${f}: missing`)));
+  const memberNames = missing.length
+    ? (await engine.query(engine.dialect.memberNamesQuery('SELECT raw FROM rejected', 50))).map((r) => ({ name: String(r.name), count: Number(r.n) }))
+    : [];
+  throw rejectedShareError({ input, rejected, reasons, memberNames, maxShare }, missing);
 }
 
 /** Data first: fsync the staged files, then move them under the version's name. */
@@ -203,16 +250,17 @@ export async function publishVersion(
 }
 
 /** Enrichment columns of the catalog; a subscription listed twice would duplicate keys in the join. */
-export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogDir'>): Promise<string[]> {
+export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogFiles'>): Promise<string[]> {
   const d = engine.dialect;
   const join = plan.schema.joinField;
-  const columns = await engine.columns(`SELECT * FROM ${d.readParquet(plan.catalogDir)}`);
+  const catalog = d.readParquetFiles(plan.catalogFiles);
+  const columns = await engine.columns(`SELECT * FROM ${catalog}`);
   if (!columns.some((c) => c.name === join)) {
     throw new RunError(`the catalog has no column ${join} to join on (columns: ${columns.map((c) => c.name).join(', ')})`);
   }
   const duplicated = await engine.query(
-    `SELECT CAST(${d.quote(join)} AS STRING) AS v, COUNT(*) AS n FROM ${d.readParquet(plan.catalogDir)}
-     GROUP BY ${d.quote(join)} HAVING COUNT(*) > 1 LIMIT 5`,
+    `SELECT CAST(${d.identifier(join)} AS STRING) AS v, COUNT(*) AS n FROM ${catalog}
+     GROUP BY ${d.identifier(join)} HAVING COUNT(*) > 1 LIMIT 5`,
   );
   if (duplicated.length) {
     throw new RunError(`the catalog lists ${join} ${duplicated.map((r) => `'${String(r.v)}' ${String(r.n)} times`).join(', ')}: each must appear once`);
@@ -241,16 +289,16 @@ export function checkKeyCounts(base: Commit | undefined, counts: Record<string, 
 
 /** The written files hold exactly the rows counted (the Parquet footers' counts: no data is read). */
 export async function checkWrittenRows(engine: Engine, dir: string, expected: number): Promise<void> {
-  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${engine.dialect.readParquet(dir)}`);
+  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${engine.dialect.readParquetFiles(await parquetPaths(engine, dir))}`);
   if (Number(row?.n) !== expected) {
     throw new RunError(`internal error: ${String(row?.n)} rows were written where the new state has ${expected}; nothing was committed`);
   }
 }
 
 export async function checkUniqueKeys(engine: Engine, config: Config, dir: string): Promise<void> {
-  const key = engine.dialect.quote(config.schema.key);
+  const key = engine.dialect.identifier(config.schema.key);
   const [row] = await engine.query(
-    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${engine.dialect.readParquet(dir)}`,
+    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${engine.dialect.readParquetFiles(await parquetPaths(engine, dir))}`,
   );
   if (Number(row?.dup) !== 0 || Number(row?.nulls) !== 0) {
     throw new RunError(`internal error: the new version has ${String(row?.dup)} duplicate and ${String(row?.nulls)} null keys; nothing was committed`);

@@ -3,8 +3,15 @@
  * dialect. This is the one place where the snapshot semantics are written down as code.
  */
 import type { SqlDialect, TextInput } from '../engines/engine.js';
+import { decimalPartColumns, exactDecimal } from './decimal-text.js';
 import type { Policies } from './policies.js';
 import { decimalShape, LINEAGE_COLUMNS, type FieldSpec, type RecordSchema } from './record-schema.js';
+
+export interface FileOrder {
+  journalFile: string;
+  journalDate: string;
+  rank: number;
+}
 
 export interface FoldPlan {
   schema: RecordSchema;
@@ -12,9 +19,15 @@ export interface FoldPlan {
   /** HMAC pads for `pii: hash`. */
   piiPads?: { innerHex: string; outerHex: string };
   inputs: TextInput[];
-  /** Directory of the current version's Parquet files; absent on the first run. */
-  previousDir?: string;
-  catalogDir: string;
+  /**
+   * The natural order of every journal file of the dates this run folds, those folded before
+   * included: how a record compares with a row of the previous version on the same date.
+   */
+  fileOrder: FileOrder[];
+  /** The current version's Parquet files (engine read paths); absent on the first run. */
+  previousFiles?: string[];
+  /** The catalog's Parquet files (engine read paths). */
+  catalogFiles: string[];
 }
 
 /** Non-key fields kept in the snapshot under the plan's PII policy. */
@@ -23,20 +36,24 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
 }
 
 /** Temporary relations the statements materialize, in order; dropped afterwards. */
-export const FOLD_RELATIONS = ['lines', 'checked', 'valid', 'candidates', 'decided', 'rejected'] as const;
+export const FOLD_RELATIONS = ['file_order', 'lines', 'checked', 'valid', 'candidates', 'decided', 'rejected'] as const;
 /**
  * Views the statements define: the new state is as large as the snapshot, so it is never
  * materialized; the counts and the write each stream it from the previous version and `decided`.
  */
 export const FOLD_VIEWS = ['next_state'] as const;
-/** Relations the write does not read (next_state reads decided, and candidates on a first run): dropped before it, to free memory. */
+/** Relations the write does not read (next_state reads decided): dropped before it, to free memory. */
 export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'valid'] as const;
 
 const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;
+const DATE_TEXT = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
+
+/** Reasons of the record-level checks that come before any field (docs/SEMANTICS.md "Record validation"). */
+export const RECORD_REASONS = { malformed: 'malformed JSON', notObject: 'not a JSON object', duplicateNames: 'duplicate member name' } as const;
 
 export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const { schema, policies } = plan;
-  const q = (n: string) => d.quote(n);
+  const q = (n: string) => d.identifier(n);
   const key = q(schema.key);
   const fields = storedFields(schema, policies);
   const probed = [schema.key, ...schema.fields.map((f) => f.name)];
@@ -46,11 +63,16 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const stateColumns = [key, ...fields.map((f) => q(f.name)), ...lineage];
   const statements: string[] = [];
 
+  statements.push(d.createTemp('file_order', d.values(
+    [{ name: 'journal_file', type: d.sqlType('string') }, { name: 'journal_date', type: d.sqlType('string') }, { name: 'file_rank', type: d.sqlType('bigint') }],
+    plan.fileOrder.map((f) => [f.journalFile, f.journalDate, f.rank]),
+  )));
   // The records' text is materialized first: probing and checking then run in parallel over it.
   statements.push(...d.journalSetup(plan.inputs), d.createTemp('lines', d.journalRecords(plan.inputs)));
 
   // Each field's typed value x_i (NULL when absent or of the wrong type) and whether it is valid.
   const all = [{ name: schema.key, type: 'bigint' as const }, ...schema.fields];
+  const decimals = all.map((f, i) => ({ i, shape: decimalShape(f.type) })).filter((x) => x.shape);
   const typedValue = (f: FieldSpec, i: number) => {
     switch (f.type) {
       case 'boolean':
@@ -60,67 +82,59 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
       case 'bigint':
         return `CASE WHEN t_${i} = 'integer' THEN TRY_CAST(s_${i} AS BIGINT) END`;
       case 'date':
-        return `CASE WHEN t_${i} = 'string' THEN TRY_CAST(s_${i} AS DATE) END`;
-      default:
-        return `CASE WHEN t_${i} IN ('integer', 'number') THEN TRY_CAST(s_${i} AS ${d.sqlType(f.type)}) END`;
-    }
-  };
-  const absent = (i: number) => `t_${i} IN ('missing', 'null')`;
-  const fieldOk = (f: FieldSpec, i: number) => {
-    switch (f.type) {
-      case 'date':
-        // The round trip rejects what a lenient cast would take (2023/02/01, 2023-2-1, timestamps).
-        return `(${absent(i)} OR (x_${i} IS NOT NULL AND CAST(x_${i} AS STRING) = s_${i}))`;
-      case 'boolean':
-      case 'string':
-      case 'bigint':
-        return `(${absent(i)} OR x_${i} IS NOT NULL)`;
+        // Four-digit years from 0001: what a lenient cast would also take (20230-01-01, year 0) is refused.
+        return `CASE WHEN t_${i} = 'string' AND ${d.matches(`s_${i}`, DATE_TEXT)} AND NOT s_${i} LIKE '0000-%' THEN TRY_CAST(s_${i} AS DATE) END`;
       default: {
-        // The cast rounds; the text must show no more fraction digits than the scale (trailing
-        // zeros aside). A regular expression is far cheaper than an exact wide-decimal cast.
-        const { scale } = decimalShape(f.type)!;
-        const exact = d.matches(`s_${i}`, `-?[0-9]+(\\.[0-9]{0,${scale}}0*)?`);
-        return `(${absent(i)} OR (x_${i} IS NOT NULL AND ${exact}))`;
+        const { precision, scale } = decimalShape(f.type)!;
+        return exactDecimal(d, i, precision, scale);
       }
     }
   };
+  const absent = (i: number) => `t_${i} IN ('missing', 'null')`;
+  const fieldOk = (f: FieldSpec, i: number) =>
+    f.type === 'date'
+      ? `(${absent(i)} OR (x_${i} IS NOT NULL AND CAST(x_${i} AS STRING) = s_${i}))`
+      : `(${absent(i)} OR x_${i} IS NOT NULL)`;
   const shown = (i: number) => `CASE WHEN t_${i} = 'integer' THEN 'number' ELSE t_${i} END`;
-  const label = (name: string, text: string) => `'${name.replace(/'/g, "''")}: ${text}'`;
+  const label = (name: string, text: string) => d.literal(`${name}: ${text}`);
   const fieldProblem = (f: FieldSpec, i: number) => {
-    const wrongType = `${label(f.name, `expected ${f.type}, got `)} || ${shown(i)}`;
+    const wrongType = `concat(${label(f.name, `expected ${f.type}, got `)}, ${shown(i)})`;
     const expectedJson = { boolean: `'boolean'`, string: `'string'`, bigint: `'integer'`, date: `'string'` }[f.type as string] ?? `'integer', 'number'`;
     const badValue = f.type === 'date' ? label(f.name, 'invalid date') : label(f.name, `not a ${f.type}`);
     return `CASE WHEN ok_${i} THEN NULL WHEN t_${i} NOT IN (${expectedJson}) THEN ${wrongType} ELSE ${badValue} END`;
   };
-  const keyLabel = schema.key.replace(/'/g, "''");
   const problems = [
-    `CASE WHEN t_0 = 'missing' THEN '${keyLabel}: missing' WHEN t_0 = 'null' THEN '${keyLabel}: null'
-      WHEN x_0 IS NULL THEN '${keyLabel}: expected integer, got ' || ${shown(0)} END`,
+    `CASE WHEN t_0 = 'missing' THEN ${label(schema.key, 'missing')} WHEN t_0 = 'null' THEN ${label(schema.key, 'null')}
+      WHEN x_0 IS NULL THEN concat(${label(schema.key, 'expected integer, got ')}, ${shown(0)}) END`,
     ...schema.fields.map((f) => fieldProblem(f, idx(f.name))),
   ];
   const oks = ['x_0 IS NOT NULL', ...schema.fields.map((f) => `ok_${idx(f.name)}`)];
   if (schema.interval) {
     const [a, b] = [idx(schema.interval.start), idx(schema.interval.end)];
     const before = `(ok_${a} AND ok_${b} AND x_${b} < x_${a})`;
-    problems.push(`CASE WHEN ${before} THEN '${schema.interval.end} before ${schema.interval.start}' END`);
+    problems.push(`CASE WHEN ${before} THEN ${d.literal(`${schema.interval.end} before ${schema.interval.start}`)} END`);
     oks.push(`NOT COALESCE(${before}, FALSE)`);
   }
   // Typed values and validity for every record; reasons are worked out for the rejected few only,
   // since building reason text for every record costs more than the rest of the check.
+  const numberParts = decimals.flatMap(({ i }) => decimalPartColumns(d, i));
   const layers = (source: string) =>
     `(SELECT *, ${schema.fields.map((f) => `${fieldOk(f, idx(f.name))} AS ok_${idx(f.name)}`).join(', ')}
       FROM (SELECT *, ${all.map((f, i) => `${typedValue(f, i)} AS x_${i}`).join(', ')}
-            FROM (${d.probeJson(source, probed)}) p) r) o`;
+            FROM (SELECT *${numberParts.length ? `, ${numberParts.join(', ')}` : ''}
+                  FROM (${d.probeJson(source, probed)}) p) n) r) o`;
+  const lineColumns = 'journal_file, journal_date, file_rank, position';
   statements.push(
     d.createTemp(
       'checked',
-      `SELECT journal_file, journal_date, position, ${all.map((_, i) => `x_${i}`).join(', ')},
-          COALESCE(is_object AND ${oks.join(' AND ')}, FALSE) AS accepted
+      `SELECT ${lineColumns}, ${all.map((_, i) => `x_${i}`).join(', ')},
+          COALESCE(is_object AND NOT duplicate_names AND ${oks.join(' AND ')}, FALSE) AS accepted
        FROM ${layers('SELECT * FROM lines')}`,
     ),
   );
   const invalidRecords = `SELECT journal_file, journal_date, position, raw,
-      CASE WHEN NOT is_json THEN 'malformed JSON' WHEN NOT is_object THEN 'not a JSON object'
+      CASE WHEN NOT is_json THEN ${d.literal(RECORD_REASONS.malformed)} WHEN NOT is_object THEN ${d.literal(RECORD_REASONS.notObject)}
+        WHEN duplicate_names THEN ${d.literal(RECORD_REASONS.duplicateNames)}
       ELSE concat_ws('; ', ${problems.join(',\n')}) END AS reason
     FROM ${layers(`SELECT l.* FROM lines l JOIN checked c
       ON c.journal_file = l.journal_file AND c.position = l.position WHERE NOT c.accepted`)}`;
@@ -137,7 +151,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     d.createTemp(
       'valid',
       `SELECT x_0 AS ${key}, ${fields.map(typed).join(', ')},
-        journal_date AS ${jDate}, journal_file AS ${jFile}, position AS ${jLine}
+        journal_date AS ${jDate}, journal_file AS ${jFile}, position AS ${jLine}, file_rank
        FROM checked WHERE accepted`,
     ),
   );
@@ -150,8 +164,11 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
       ? `SELECT ${key} AS g_key, ${jDate} AS g_date FROM valid GROUP BY ${key}, ${jDate}
          HAVING ${fieldNames.map((f) => `COUNT(DISTINCT ${f}) > 1 OR (COUNT(${f}) > 0 AND COUNT(${f}) < COUNT(*))`).join(' OR ') || 'FALSE'}`
       : undefined;
+  // Order within a day: the order field (null first), then the file's natural order, then the position.
+  const orderField = schema.orderField ? q(schema.orderField) : undefined;
+  const byOrderField = orderField ? `${orderField} ${dir} NULLS ${dir === 'DESC' ? 'LAST' : 'FIRST'}, ` : '';
   // Priority of a key's records: newest journal date first, then the duplicates policy within a date.
-  const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${jDate} DESC, ${jFile} ${dir}, ${jLine} ${dir}) AS rn
+  const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${jDate} DESC, ${byOrderField}file_rank ${dir}, ${jLine} ${dir}) AS rn
     FROM valid v
     ${conflictGroups ? `WHERE NOT EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})` : ''}`;
   // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority.
@@ -160,18 +177,25 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
       'candidates',
       policies.nulls === 'coalesce'
         ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL) AS ${f}`).join(', ')},
-             ${lineage.map((l) => `MIN_BY(${l}, rn) AS ${l}`).join(', ')}
+             ${[...lineage, 'file_rank'].map((l) => `MIN_BY(${l}, rn) AS ${l}`).join(', ')}
            FROM (${ranked}) x GROUP BY ${key}`
-        : `SELECT ${stateColumns.join(', ')} FROM (${ranked}) x WHERE rn = 1`,
+        : `SELECT ${stateColumns.join(', ')}, file_rank FROM (${ranked}) x WHERE rn = 1`,
     ),
   );
 
-  const previous = plan.previousDir
-    ? `SELECT ${stateColumns.join(', ')} FROM ${d.readParquet(plan.previousDir)}`
+  const previous = plan.previousFiles
+    ? `SELECT ${stateColumns.join(', ')} FROM ${d.readParquetFiles(plan.previousFiles)}`
     : `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')} FROM candidates p WHERE FALSE`;
+  // Whether candidate c comes after row p of the same date: (order field, file rank, position), null lowest.
+  const after = (a: string, b: string) => {
+    const byFile = `(${a}.file_rank > ${b}.file_rank OR (${a}.file_rank = ${b}.file_rank AND ${a}.${jLine} > ${b}.${jLine}))`;
+    if (!orderField) return byFile;
+    const [ao, bo] = [`${a}.${orderField}`, `${b}.${orderField}`];
+    return `((${ao} IS NOT NULL AND (${bo} IS NULL OR ${ao} > ${bo})) OR ((${ao} = ${bo} OR (${ao} IS NULL AND ${bo} IS NULL)) AND ${byFile}))`;
+  };
   const sameDateAction = {
-    last: `CASE WHEN c.${jFile} > p.${jFile} OR (c.${jFile} = p.${jFile} AND c.${jLine} > p.${jLine}) THEN 'replace' ELSE 'ignore' END`,
-    first: `CASE WHEN c.${jFile} < p.${jFile} OR (c.${jFile} = p.${jFile} AND c.${jLine} < p.${jLine}) THEN 'replace' ELSE 'ignore' END`,
+    last: `CASE WHEN ${after('c', 'p')} THEN 'replace' ELSE 'ignore' END`,
+    first: `CASE WHEN ${after('p', 'c')} THEN 'replace' ELSE 'ignore' END`,
     reject: `CASE WHEN ${fieldNames.map((f) => `c.${f} IS NOT DISTINCT FROM p.${f}`).join(' AND ') || 'TRUE'} THEN 'ignore' ELSE 'conflict' END`,
   }[policies.duplicates];
   const merged = (f: string) => (policies.nulls === 'coalesce' ? `COALESCE(c.${f}, p.${f})` : `c.${f}`);
@@ -184,12 +208,14 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
               WHEN c.${jDate} > p.${jDate} THEN 'replace'
               WHEN c.${jDate} < p.${jDate} THEN 'ignore'
               ELSE ${sameDateAction} END AS action
-       FROM candidates c LEFT JOIN (${previous}) p ON c.${key} = p.${key}`,
+       FROM candidates c LEFT JOIN (SELECT pp.*, fo.file_rank FROM (${previous}) pp
+         LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING)) p
+       ON c.${key} = p.${key}`,
     ),
   );
 
   const conflictReason = (k: string, date: string) =>
-    `'conflicting duplicates for ${keyLabel} ' || CAST(${k} AS STRING) || ' on ' || CAST(${date} AS STRING)`;
+    `concat(${d.literal(`conflicting duplicates for ${schema.key} `)}, CAST(${k} AS STRING), ' on ', CAST(${date} AS STRING))`;
   const rejectedParts = [
     `SELECT journal_file, journal_date, position, reason, raw FROM (${invalidRecords}) i`,
   ];
@@ -218,13 +244,13 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
 }
 
 /** The snapshot rows of the new version: state, enrichment, lineage. */
-export function outputSelect(d: SqlDialect, plan: FoldPlan, enrichment: string[]): string {
-  const q = (n: string) => d.quote(n);
+export function outputSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'policies' | 'catalogFiles'>, enrichment: string[]): string {
+  const q = (n: string) => d.identifier(n);
   const join = q(plan.schema.joinField);
   const fields = storedFields(plan.schema, plan.policies).map((f) => `n.${q(f.name)}`);
   return `SELECT n.${q(plan.schema.key)}, ${fields.join(', ')}, ${enrichment.map((c) => `k.${q(c)}`).join(', ')},
       ${LINEAGE_COLUMNS.map((l) => `n.${q(l)}`).join(', ')}
-    FROM next_state n LEFT JOIN ${d.readParquet(plan.catalogDir)} k ON n.${join} = k.${join}`;
+    FROM next_state n LEFT JOIN ${d.readParquetFiles(plan.catalogFiles)} k ON n.${join} = k.${join}`;
 }
 
 /**
@@ -234,14 +260,14 @@ export function outputSelect(d: SqlDialect, plan: FoldPlan, enrichment: string[]
  * and `decided`. The same query gives what the uniqueness check needs (see checkKeyCounts).
  */
 export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
-  const join = d.quote(plan.schema.joinField);
-  const key = d.quote(plan.schema.key);
-  const catalog = `(SELECT DISTINCT ${join} FROM ${d.readParquet(plan.catalogDir)})`;
+  const join = d.identifier(plan.schema.joinField);
+  const key = d.identifier(plan.schema.key);
+  const catalog = `(SELECT DISTINCT ${join} FROM ${d.readParquetFiles(plan.catalogFiles)})`;
   const unmatched = (column: string) => `NOT EXISTS (SELECT 1 FROM ${catalog} k WHERE k.${join} = ${column})`;
   const count = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
-  const previous = plan.previousDir
-    ? `(SELECT COUNT(*) FROM ${d.readParquet(plan.previousDir)}) AS previous_rows,
-       (SELECT COUNT(*) FROM ${d.readParquet(plan.previousDir)} p WHERE ${unmatched(`p.${join}`)}) AS previous_unmatched`
+  const previous = plan.previousFiles
+    ? `(SELECT COUNT(*) FROM ${d.readParquetFiles(plan.previousFiles)}) AS previous_rows,
+       (SELECT COUNT(*) FROM ${d.readParquetFiles(plan.previousFiles)} p WHERE ${unmatched(`p.${join}`)}) AS previous_unmatched`
     : `0 AS previous_rows, 0 AS previous_unmatched`;
   return `SELECT
       (SELECT COUNT(*) FROM lines) AS input_records,
@@ -257,6 +283,27 @@ export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
     FROM decided x`;
 }
 
-export function quarantineSelect(): string {
-  return `SELECT journal_file, journal_date, position, reason, raw FROM rejected`;
+/** Rejected records by reason (the reasons of one record joined by '; ' count as one reason text). */
+export function rejectReasonsQuery(limit: number): string {
+  return `SELECT reason, COUNT(*) AS n FROM rejected GROUP BY reason ORDER BY COUNT(*) DESC, reason LIMIT ${Math.trunc(limit)}`;
+}
+
+/**
+ * The quarantine rows. Their raw text follows the PII policy (docs/SEMANTICS.md "Quarantine"): under
+ * `drop` or `hash` an object's PII members are left out or hashed, and a record that cannot be read
+ * as an object keeps no text at all (its file and position say where it is).
+ */
+export function quarantineSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'policies' | 'piiPads'>): string {
+  const { schema, policies } = plan;
+  const columns = 'journal_file, journal_date, position, reason';
+  if (policies.pii === 'keep' || schema.pii.length === 0) return `SELECT ${columns}, raw FROM rejected`;
+  const pads = plan.piiPads;
+  const hash = (value: string) => {
+    if (!pads) throw new Error('pii policy hash needs the key pads');
+    return d.hmacSha256Hex(value, pads.innerHex, pads.outerHex);
+  };
+  const redacted = policies.pii === 'drop' ? d.redactMembers('raw', schema.pii, [], hash) : d.redactMembers('raw', [], schema.pii, hash);
+  const present = schema.pii.map((_, i) => `t_${i} <> 'missing'`).join(' OR ');
+  return `SELECT ${columns}, CASE WHEN NOT is_object OR duplicate_names THEN NULL WHEN ${present} THEN ${redacted} ELSE raw END AS raw
+    FROM (${d.probeJson('SELECT * FROM rejected', schema.pii)}) q`;
 }

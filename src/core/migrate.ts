@@ -6,6 +6,7 @@ import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
 import { checkCatalog, checkUniqueKeys, policiesRecord, publishVersion, requireCatalog, RunError } from './fold-and-commit.js';
 import { outputSelect, storedFields } from './fold-sql.js';
+import { parquetPaths, parquetTable } from './parquet-source.js';
 import { hmacPads, loadPiiKey } from './pii-key.js';
 import type { Policies } from './policies.js';
 import { DEFAULT_SCHEMA, LINEAGE_COLUMNS, type RecordSchema } from './record-schema.js';
@@ -32,7 +33,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     const reprocess = `re-fold the journal instead: \`subsnap backfill --from <first journal day>\` with the new configuration (needs the journal files)`;
     if (before.schema.key !== after.schema.key) throw new RunError(`the key changes from ${before.schema.key} to ${after.schema.key}: ${reprocess}`);
     const d = engine.dialect;
-    const q = (n: string) => d.quote(n);
+    const q = (n: string) => d.identifier(n);
     const oldFields = new Map(storedFields(before.schema, { ...config.policies, pii: before.pii }).map((f) => [f.name, f]));
     let pads: { inner: Buffer; outer: Buffer } | undefined;
     const select: string[] = [q(after.schema.key)];
@@ -60,19 +61,19 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     select.push(...LINEAGE_COLUMNS.map(q));
 
     const catalog = await requireCatalog(layout);
-    const plan = { schema: after.schema, policies: config.policies, catalogDir: layout.catalog };
+    const plan = { schema: after.schema, policies: config.policies, catalogFiles: await parquetPaths(engine, layout.catalog, catalog.map((f) => f.path)) };
     const enrichment = await checkCatalog(engine, plan);
     await engine.run(d.createView('next_state',
-      `SELECT ${select.join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM ${d.readParquet(path.join(layout.root, current.snapshotPath))}`));
+      `SELECT ${select.join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM ${await parquetTable(engine, path.join(layout.root, current.snapshotPath), current.snapshotFiles)}`));
     const runDir = path.join(layout.staging, `migrate-${process.pid}-${started}`);
     const staged = path.join(runDir, 'snapshot');
     await fs.mkdir(staged, { recursive: true });
-    await engine.run(d.writeParquet(outputSelect(d, { ...plan, inputs: [] }, enrichment), staged));
+    await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), staged));
     await checkUniqueKeys(engine, config, staged);
     const join = q(after.schema.joinField);
     const [row] = await engine.query(`SELECT COUNT(*) AS total, SUM(CASE WHEN k.${join} IS NULL THEN 1 ELSE 0 END) AS unmatched
-      FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${d.readParquet(layout.catalog)}) k ON n.${join} = k.${join}`);
-    const columns = (await engine.columns(`SELECT * FROM ${d.readParquet(staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
+      FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${d.readParquetFiles(plan.catalogFiles)}) k ON n.${join} = k.${join}`);
+    const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
     await engine.run(d.dropView('next_state'));
     const version = current.version + 1;
     const published = await publishVersion(layout, version, runDir, staged, null);

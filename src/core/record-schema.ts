@@ -18,6 +18,11 @@ export interface RecordSchema {
   joinField: string;
   /** Optional validity interval: `end` must not be before `start`. */
   interval?: { start: string; end: string };
+  /**
+   * Optional field that orders the records of one journal day before their file position (like a
+   * precombine field: an update time, a sequence number). Null orders before every value.
+   */
+  orderField?: string;
 }
 
 export const DEFAULT_SCHEMA: RecordSchema = {
@@ -61,6 +66,12 @@ export function schemaProblems(schema: RecordSchema): string[] {
   for (const pii of schema.pii) if (!names.has(pii) || pii === schema.key) problems.push(`pii field ${pii} is not a non-key field`);
   if (!schema.fields.some((f) => f.name === schema.joinField && f.type === 'string')) {
     problems.push(`join field ${schema.joinField} must be a string field of the schema`);
+  }
+  if (schema.orderField !== undefined) {
+    const field = schema.fields.find((f) => f.name === schema.orderField);
+    if (!field) problems.push(`order field ${schema.orderField} must be a non-key field of the schema`);
+    else if (field.type === 'boolean') problems.push(`order field ${schema.orderField} is boolean: expected a bigint, string, date or decimal field`);
+    if (schema.pii.includes(schema.orderField)) problems.push(`order field ${schema.orderField} is a PII field: its values would not be kept to order by`);
   }
   if (schema.interval) {
     for (const end of [schema.interval.start, schema.interval.end]) {

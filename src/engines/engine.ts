@@ -5,21 +5,33 @@
 
 export type Row = Record<string, unknown>;
 
-/** A journal text file as an engine reads it. */
+/**
+ * A line-delimited UTF-8 text an engine reads: lines end with LF (a CR before it is dropped), each
+ * non-blank line is one record, and its position is `firstLine` + its index (a file may be read in
+ * pieces; a JSON document arrives as one line per record, see src/lake/journal-text.ts).
+ */
 export interface TextInput {
-  /** Path of the plain UTF-8 text, as the engine sees it. */
+  /** Path of the text, as the engine reads it (see Engine.readPaths). */
   textPath: string;
   /** Identity recorded in lineage (path relative to the journal folder). */
   journalFile: string;
   journalDate: string;
-  format: 'ndjson' | 'array' | 'document';
-  /** Line number, in the journal file, of the text's first line (a file may be read in pieces). */
+  /** The file's place in the natural order of journal files (docs/SEMANTICS.md "Order"). */
+  fileRank: number;
+  /** Position, in the journal file, of the text's first line. */
   firstLine: number;
 }
 
+/**
+ * How one engine spells SQL. Every piece of text that reaches SQL goes through `literal` (values,
+ * paths), `identifier` (column and relation names) or `jsonPath` (a member name inside a record).
+ */
 export interface SqlDialect {
   readonly name: string;
-  quote(identifier: string): string;
+  literal(text: string): string;
+  identifier(name: string): string;
+  /** The literal that addresses the top-level member `name` of a JSON object, exactly (any characters). */
+  jsonPath(name: string): string;
   /** SQL type for a schema type or for the enrichment map. */
   sqlType(type: string): string;
   /**
@@ -36,24 +48,45 @@ export interface SqlDialect {
   /** Statements that must run before `journalRecords` (e.g. registering the text files). */
   journalSetup(inputs: TextInput[]): string[];
   /**
-   * A query yielding one row per record: `journal_file, journal_date (DATE), position (BIGINT), raw`,
-   * per docs/SEMANTICS.md "Format of a file".
+   * A query yielding one row per record: `journal_file, journal_date (DATE), file_rank (BIGINT),
+   * position (BIGINT), raw`, per docs/SEMANTICS.md "Format of a file".
    */
   journalRecords(inputs: TextInput[]): string;
   /**
-   * The rows of `records` (a `journalRecords` query) with, for each named field i, columns `t_i`
-   * (one of missing, null, string, integer, number, boolean, object, array) and `s_i` (the
-   * string's value, the number's text, or 'true'/'false'); plus booleans `is_json`, `is_object`.
+   * The rows of `records` (a `journalRecords` query) with, for each named top-level member i,
+   * columns `t_i` (one of missing, null, string, integer, number, boolean, object, array) and `s_i`
+   * (the string's value, the number's exact text as written, or 'true'/'false'); plus booleans
+   * `is_json` (strict RFC 8259, see docs/SEMANTICS.md), `is_object`, `duplicate_names` (a member
+   * name appears twice at the top level).
    */
   probeJson(records: string, fields: string[]): string;
+  /** Top-level member names of the JSON objects among `records` (a query with a `raw` column): `name, n`, most frequent first. */
+  memberNamesQuery(records: string, limit: number): string;
+  /**
+   * The text of the JSON object `raw` (valid, no duplicate names) rebuilt from its tokens as written,
+   * without whitespace between them, where each top-level member named in `drop` is left out and each
+   * one named in `hash` keeps its name but has its value replaced by the JSON string `hash(value)`
+   * (`value`: a string's decoded text, else the value's compact text; a null value stays null).
+   */
+  redactMembers(raw: string, drop: string[], hashed: string[], hash: (value: string) => string): string;
   /** A full-match regular expression test. */
   matches(expr: string, regex: string): string;
+  /** Group `group` of the first match of `regex` in `expr`, '' when none. */
+  regexpExtract(expr: string, regex: string, group: number): string;
+  /** Every match of `regex` replaced (`replacement` refers to groups as \\1 in DuckDB, $1 in Spark: pass a dialect-neutral one without groups). */
+  replaceRegex(expr: string, regex: string, replacement: string): string;
   /** Lowercase hex HMAC-SHA256 of the UTF-8 bytes of `expr`, from precomputed pads. */
   hmacSha256Hex(expr: string, innerPadHex: string, outerPadHex: string): string;
-  /** A table expression reading every Parquet file below a directory. */
+  /** A table expression reading exactly these Parquet files (paths from Engine.readPaths). */
+  readParquetFiles(files: string[]): string;
+  /** @deprecated being replaced by readParquetFiles (a folder's files listed by the lake module). */
   readParquet(dir: string): string;
+  /** @deprecated use identifier. */
+  quote(identifier: string): string;
   /** A statement writing `select` as Parquet into the (new, empty) directory `dir`. */
   writeParquet(select: string, dir: string): string;
+  /** A relation of literal rows (numbers are cast to the column's SQL type). */
+  values(columns: { name: string; type: string }[], rows: (string | number)[][]): string;
 }
 
 export interface Engine {
@@ -63,5 +96,10 @@ export interface Engine {
   query(sql: string): Promise<Row[]>;
   /** Column names and engine types of a query's result. */
   columns(select: string): Promise<{ name: string; type: string }[]>;
+  /**
+   * The paths under which this engine reads exactly the given files, whatever characters their names
+   * hold (an engine that reads names as patterns gets aliases).
+   */
+  readPaths(paths: string[]): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { FileFingerprint } from './commit-log.js';
+import { listParquetFiles } from './parquet-files.js';
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -9,15 +10,12 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The catalog's Parquet files with checksums: a change of catalog is a reason to commit a version. */
+/**
+ * The catalog's Parquet files with checksums (paths relative to the catalog folder, a folder of part
+ * files included): a change of catalog is a reason to commit a version.
+ */
 export async function fingerprintCatalog(catalogDir: string): Promise<FileFingerprint[]> {
-  let names: string[] = [];
-  try {
-    names = await fs.readdir(catalogDir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const files = names.filter((n) => n.endsWith('.parquet') && !n.startsWith('.') && !n.startsWith('_')).sort();
+  const files = await listParquetFiles(catalogDir);
   return Promise.all(
     files.map(async (name) => {
       const full = path.join(catalogDir, name);

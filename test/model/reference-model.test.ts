@@ -141,7 +141,9 @@ describe('values', () => {
 });
 
 describe('format of a file', () => {
-  const at = (content: string, path = 'date=2024-01-01/f.json'): ModelRunResult => run([{ path, date: '2024-01-01', content }]);
+  // pii keep: the quarantine shows each record's text as read.
+  const at = (content: string, path = 'date=2024-01-01/f.json'): ModelRunResult =>
+    run([{ path, date: '2024-01-01', content }], [], { ...LAST, pii: 'keep' });
   it('array: each element is a record at its 1-based index; raw is the element re-serialized', () => {
     const r = at('  \n[ {"Id": 1}, {"Id": "x", "a": [1, 2]},\n 5, {"Id": 9223372036854775807} ]');
     assert.deepEqual(r.rows.map((x) => [x.Id, x._journal_line]), [[ '1', 1 ], [ '9223372036854775807', 4 ]]);
@@ -151,37 +153,112 @@ describe('format of a file', () => {
     ]);
     assert.equal(r.counts.inputRecords, 4);
   });
-  it('an array that does not parse is one rejected record with the whole text', () => {
-    const content = '[{"Id":1},\n{"Id":2}\n';
-    const r = at(content);
-    assert.deepEqual(r.rejected, [{ journal_file: 'date=2024-01-01/f.json', journal_date: '2024-01-01', position: 1, reason: 'malformed JSON', raw: content }]);
-    assert.deepEqual(r.rows, []);
-    assert.equal(r.counts.inputRecords, 1);
+  it('a .json file that is not one JSON value is read line by line: one bad line takes no other record with it', () => {
+    const r = at('[{"Id":1},\n{"Id":2}\n');
+    assert.deepEqual(r.rejected.map((x) => [x.position, x.reason, x.raw]), [[1, 'malformed JSON', '[{"Id":1},']]);
+    assert.deepEqual(r.rows.map((x) => [x.Id, x._journal_line]), [['2', 2]]);
   });
-  it('NDJSON arrays per line are not NDJSON: the first non-blank character is [', () => {
-    assert.equal(at('[1]\n[2]\n').rejected[0]?.reason, 'malformed JSON');
+  it('a .json file of NDJSON lines whose first line is an array loses nothing', () => {
+    const r = at('[900]\n{"Id":901}\n{"Id":902}\n');
+    assert.deepEqual(r.rows.map((x) => [x.Id, x._journal_line]), [['901', 2], ['902', 3]]);
+    assert.deepEqual(r.rejected.map((x) => [x.position, x.reason]), [[1, 'not a JSON object']]);
+  });
+  it('an NDJSON file is read line by line whatever its first line', () => {
+    const r = at('[900]\n{"Id":901}\n{"Id":\n{"Id":902}', 'date=2024-01-01/f.jsonl');
+    assert.deepEqual(r.rows.map((x) => x.Id), ['901', '902']);
+    assert.deepEqual(r.rejected.map((x) => [x.position, x.reason]), [[1, 'not a JSON object'], [3, 'malformed JSON']]);
+    assert.deepEqual(at('{"Id":1}', 'date=2024-01-01/f.ndjson').rows.map((x) => x.Id), ['1']);
   });
   it('an empty array has no record', () => assert.equal(at('[]').counts.inputRecords, 0));
-  it('NDJSON: positions are line numbers, blank lines skipped, \\r\\n accepted', () => {
-    const r = at('\r\n{"Id":1}\r\n   \r\n{"Id":2} \r\n{"Id":\r\n\n', 'date=2024-01-01/f.jsonl');
+  it('lines: positions are line numbers, blank lines skipped, \\r\\n and a lone \\r end a line', () => {
+    const r = at('\r\n{"Id":1}\r\n   \r\n{"Id":2} \r{"Id":\r\n\n', 'date=2024-01-01/f.jsonl');
     assert.deepEqual(r.rows.map((x) => [x.Id, x._journal_line]), [[ '1', 2 ], [ '2', 4 ]]);
     assert.deepEqual(r.rejected.map((x) => [x.position, x.reason, x.raw]), [[5, 'malformed JSON', '{"Id":']]);
     assert.equal(r.counts.inputRecords, 3);
+    assert.deepEqual(at('{"Id":1}\r{"Id":2}\r', 'date=2024-01-01/f.jsonl').rows.map((x) => [x.Id, x._journal_line]), [['1', 1], ['2', 2]]);
   });
-  it('NDJSON without a final newline', () => assert.equal(at('{"Id":1}\n{"Id":2}').rows.length, 2));
-  it('document: a pretty-printed object is one record at position 1', () => {
+  it('lines without a final newline; a byte order mark at the start is ignored', () => {
+    assert.equal(at('{"Id":1}\n{"Id":2}').rows.length, 2);
+    assert.deepEqual(at('\ufeff{"Id":1}\n', 'date=2024-01-01/f.jsonl').rows.map((x) => x.Id), ['1']);
+    assert.deepEqual(at('\ufeff[{"Id":1}]').rows.map((x) => x.Id), ['1']);
+  });
+  it('document: a pretty-printed object is one record at position 1, raw is its compact text', () => {
     const r = at('\n{\n  "Id": 3,\n  "cost": 2.5\n}\n');
     assert.deepEqual(r.rows.map((x) => [x.Id, x.cost, x._journal_line]), [[ '3', '2.50', 1 ]]);
+    assert.deepEqual(at('{\n  "Id": "3", "n": "a b"\n}\n').rejected.map((x) => [x.position, x.reason, x.raw]), [[1, 'Id: expected integer, got string', '{"Id":"3","n":"a b"}']]);
   });
-  it('a document that fails validation is rejected with the whole text', () => {
-    const content = '{\n  "Id": "3"\n}\n';
-    assert.deepEqual(at(content).rejected.map((x) => [x.position, x.reason, x.raw]), [[1, 'Id: expected integer, got string', content]]);
-  });
-  it('a document that does not parse is one rejected record with the whole text', () => {
-    const content = '{\n  "Id": 3,\n}\n';
-    assert.deepEqual(at(content).rejected.map((x) => [x.position, x.reason, x.raw]), [[1, 'malformed JSON', content]]);
+  it('a document that does not parse is read line by line', () => {
+    const r = at('{\n  "Id": 3,\n}\n');
+    assert.deepEqual(r.rejected.map((x) => [x.position, x.reason, x.raw]), [[1, 'malformed JSON', '{'], [2, 'malformed JSON', '  "Id": 3,'], [3, 'malformed JSON', '}']]);
   });
   it('a file of whitespace only has no record', () => assert.equal(at(' \n\r\n').counts.inputRecords, 0));
+});
+
+describe('quarantine text under the PII policy', () => {
+  const line = '{"Id":"x", "customer_first_name" : "Ann", "o": {"customer_first_name": "Bob"}, "customer_last_name": null}';
+  const raw = (pii: ModelPolicies['pii'], text = line) =>
+    run([file('2024-01-01', [text])], [], { ...LAST, pii, piiKey: 'k' }).rejected[0]?.raw;
+  it('keep: as read', () => assert.equal(raw('keep'), line));
+  it('drop: PII members left out, nested values untouched', () =>
+    assert.equal(raw('drop'), '{"Id":"x","o":{"customer_first_name":"Bob"}}'));
+  it('hash: PII values hashed as in the snapshot, null stays null', () => {
+    const digest = createHmac('sha256', 'k').update('Ann').digest('hex');
+    assert.equal(raw('hash'), `{"Id":"x","customer_first_name":"${digest}","o":{"customer_first_name":"Bob"},"customer_last_name":null}`);
+  });
+  it('an object without PII members keeps its text; anything else keeps none', () => {
+    assert.equal(raw('drop', '{"Id": "x"}'), '{"Id": "x"}');
+    for (const text of ['{"Id":', '[{"customer_first_name":"Ann"}]', '{"Id":1,"Id":2,"customer_first_name":"Ann"}']) assert.equal(raw('hash', text), null);
+  });
+});
+
+describe('strict JSON', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['{"Id":1,}', 'malformed JSON'],
+    ['{"Id":1,"cost":NaN}', 'malformed JSON'],
+    ['{"Id":1,"cost":Infinity}', 'malformed JSON'],
+    ['{"Id":01}', 'malformed JSON'],
+    ['{"Id":1,"n":"\\ud800"}', 'malformed JSON'],
+    ['{"Id":1,"n":"\\ud83d\\ude00"}', undefined],
+    ['{"Id":1} {"Id":2}', 'malformed JSON'],
+    ["{'Id':1}", 'malformed JSON'],
+    ['{"Id":21,"Id":22}', 'duplicate member name'],
+    ['{"Id":21,"x":1,"x":2}', 'duplicate member name'],
+    ['{"Id":21,"\\u0049d":22}', 'duplicate member name'],
+    ['{"Id":21,"o":{"x":1,"x":2}}', undefined],
+    ['[{"Id":1,"Id":2}]', 'not a JSON object'],
+  ];
+  for (const [line, reason] of cases) {
+    it(`${line} -> ${reason ?? 'accepted'}`, () => assert.equal(reasonFor(line), reason));
+  }
+});
+
+describe('exact decimals', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['1234567890123456.78', '1234567890123456.78'],
+    ['9999999999999999.99', '9999999999999999.99'],
+    ['-9999999999999999.99', '-9999999999999999.99'],
+    ['1.0000000000000000001', undefined],
+    ['1e-400', undefined],
+    ['0e-400', '0.00'],
+    ['0e999999999999999999999', '0.00'],
+    ['1.5e1', '15.00'],
+    ['1234.5e-2', undefined],
+    ['12345e-2', '123.45'],
+    ['1.500', '1.50'],
+    ['1.5000000000000000000000000000000000000000000', '1.50'],
+    ['100000000000000000e-2', '1000000000000000.00'],
+    ['-0', '0.00'],
+    ['-0.00', '0.00'],
+    ['1e15', '1000000000000000.00'],
+    ['1e16', undefined],
+  ];
+  for (const [token, stored] of cases) {
+    it(`cost ${token} -> ${stored ?? 'rejected'}`, () => {
+      const r = run([file('2024-01-01', [`{"Id":1,"cost":${token}}`])]);
+      assert.equal(r.rows[0]?.cost, stored);
+      if (stored === undefined) assert.equal(r.rejected[0]?.reason, 'cost: not a decimal(18,2)');
+    });
+  }
 });
 
 describe('the fold', () => {
@@ -205,11 +282,25 @@ describe('the fold', () => {
       assert.deepEqual(costs(r), [['1', '2.00']]);
     }
   });
-  it('file order given does not matter; file paths compare byte-wise', () => {
+  it('file order given does not matter; file paths compare in natural order', () => {
     const a = { path: 'date=2024-01-01/Z.jsonl', date: d1, content: '{"Id":1,"cost":1}' };
     const b = { path: 'date=2024-01-01/a.jsonl', date: d1, content: '{"Id":1,"cost":2}' };
     assert.deepEqual(run([a, b]), run([b, a]));
     assert.deepEqual(costs(run([a, b])), [['1', '2.00']]);  // 'Z' < 'a'
+    const numbered = (n: string, cost: number) => ({ path: `date=2024-01-01/${n}.json`, date: d1, content: `{"Id":1,"cost":${cost}}` });
+    assert.deepEqual(costs(run([numbered('11', 11), numbered('9', 9), numbered('2', 2), numbered('10', 10)])), [['1', '11.00']]);
+    assert.deepEqual(costs(run([numbered('01', 1), numbered('1', 2)])), [['1', '1.00']]);  // equal numbers: more leading zeros later
+  });
+  it('an order field decides within a day before the file, null first', () => {
+    const orderBy: ModelPolicies = { ...LAST, orderField: 'start_date' };
+    const a = file(d1, [{ Id: 1, cost: 1, start_date: '2023-05-01' }], 0);
+    const b = file(d1, [{ Id: 1, cost: 2, start_date: '2023-04-01' }, { Id: 1, cost: 3 }], 1);
+    assert.deepEqual(costs(run([a, b], [], orderBy)), [['1', '1.00']]);
+    assert.deepEqual(costs(run([a, b], [], { ...orderBy, duplicates: 'first' })), [['1', '3.00']]);
+    const v1 = run([a], [], orderBy);
+    assert.deepEqual(costs(run([b], v1.rows, orderBy)), [['1', '1.00']], 'a later file with an older order value does not replace');
+    const byCost: ModelPolicies = { ...LAST, orderField: 'cost' };
+    assert.deepEqual(costs(run([file(d1, [{ Id: 1, cost: 10 }], 0), file(d1, [{ Id: 1, cost: 9.5 }], 1)], [], byCost)), [['1', '10.00']]);
   });
   it('late data never undoes newer data', () => {
     for (const p of [LAST, FIRST, REJECT]) {
@@ -332,11 +423,11 @@ describe('the fold', () => {
   it('counts reconcile; rows sorted numerically by Id; rejected sorted by order key', () => {
     const v1 = run([file(d1, [{ Id: 10 }, { Id: 9 }, { Id: -1 }])]);
     assert.deepEqual(v1.rows.map((x) => x.Id), ['-1', '9', '10']);
-    // the d1 file's first line is not JSON by itself: the file is one (malformed) document
+    // a bad line takes no other record with it: the d1 file's second line updates Id 10 (a later file of the same day)
     const v2 = run([file(d2, [{ Id: 9, cost: 1 }, '{', { Id: 11 }]), file(d1, ['x', { Id: 10 }], 7), file(d3, [{ Id: 'z' }])], v1.rows);
     assert.deepEqual(v2.rows.map((x) => x.Id), ['-1', '9', '10', '11']);
     assert.deepEqual(v2.rejected.map((x) => [x.journal_date, x.position]), [[d1, 1], [d2, 2], [d3, 1]]);
-    assert.deepEqual(v2.counts, { inputRecords: 5, acceptedRecords: 2, rejectedRecords: 3, inserted: 1, updated: 1, unchanged: 2, totalKeys: 4, unmatchedSubscriptions: 4 });
+    assert.deepEqual(v2.counts, { inputRecords: 6, acceptedRecords: 3, rejectedRecords: 3, inserted: 1, updated: 2, unchanged: 1, totalKeys: 4, unmatchedSubscriptions: 4 });
   });
 });
 

@@ -10,7 +10,11 @@ import { createHmac } from 'node:crypto';
 export type DuplicatesPolicy = 'last' | 'first' | 'reject';
 export type NullsPolicy = 'overwrite' | 'coalesce';
 export type PiiPolicy = 'drop' | 'hash' | 'keep';
-export interface ModelPolicies { duplicates: DuplicatesPolicy; nulls: NullsPolicy; pii: PiiPolicy; piiKey?: string }
+export interface ModelPolicies {
+  duplicates: DuplicatesPolicy; nulls: NullsPolicy; pii: PiiPolicy; piiKey?: string;
+  /** A non-PII field whose value orders the records of one journal day before the file position. */
+  orderField?: string;
+}
 /** path relative to LAKE/journal; date "YYYY-MM-DD"; content = decoded UTF-8 text. */
 export interface ModelFile { path: string; date: string; content: string }
 export interface CatalogEntry { subscription: string; numberOfChannels: number; extras: Record<string, string> }
@@ -28,7 +32,7 @@ export interface ModelRow {
   extras: Record<string, string> | null;  // null when unmatched
   _journal_date: string; _journal_file: string; _journal_line: number;
 }
-export interface ModelRejected { journal_file: string; journal_date: string; position: number; reason: string; raw: string }
+export interface ModelRejected { journal_file: string; journal_date: string; position: number; reason: string; raw: string | null }
 export interface ModelCounts {
   inputRecords: number; acceptedRecords: number; rejectedRecords: number;
   inserted: number; updated: number; unchanged: number; totalKeys: number; unmatchedSubscriptions: number;
@@ -66,7 +70,8 @@ function valueFields(p: ModelPolicies): string[] {
 // ----------------------------------------------------------------------------------------------
 
 class JsonNumber { constructor(readonly text: string) {} }
-class JsonObject { constructor(readonly fields: Map<string, Json>) {} }  // duplicate names: last wins, as JSON.parse
+/** `duplicateNames`: some member name appears twice (the fold rejects such a record). */
+class JsonObject { constructor(readonly fields: Map<string, Json>, readonly duplicateNames: boolean) {} }
 type Json = null | boolean | string | JsonNumber | JsonObject | Json[];
 type JsonType = 'string' | 'number' | 'boolean' | 'object' | 'array';
 
@@ -77,14 +82,26 @@ function jsonType(v: Exclude<Json, null>): JsonType {
   return Array.isArray(v) ? 'array' : 'object';
 }
 
-/** The JSON value of `text`, or undefined when `text` is not JSON. */
+/**
+ * The JSON value of `text`, or undefined when `text` is not strict JSON: JSON.parse judges the syntax
+ * (RFC 8259), and a string holding a lone surrogate (from a `\ud800` escape) is not JSON either.
+ */
 function parseJson(text: string): Json | undefined {
-  try { JSON.parse(text); } catch { return undefined; }
+  let parsed: unknown;
+  try { parsed = JSON.parse(text); } catch { return undefined; }
+  if (!wellFormed(parsed)) return undefined;
   const reader = new Reader(text);
   const value = reader.value();
   reader.ws();
   if (reader.i !== text.length) throw new Error('model bug: JSON reader disagrees with JSON.parse');
   return value;
+}
+
+function wellFormed(v: unknown): boolean {
+  if (typeof v === 'string') return v.isWellFormed();
+  if (Array.isArray(v)) return v.every(wellFormed);
+  if (v !== null && typeof v === 'object') return Object.entries(v).every(([k, x]) => k.isWellFormed() && wellFormed(x));
+  return true;
 }
 
 class Reader {
@@ -111,6 +128,7 @@ class Reader {
       this.i++;
       const close = c === '{' ? '}' : ']';
       const fields = new Map<string, Json>();
+      let duplicateNames = false;
       const items: Json[] = [];
       this.ws();
       if (this.s.charAt(this.i) === close) this.i++;
@@ -120,6 +138,7 @@ class Reader {
             this.ws();
             const name = this.string();
             this.expect(':');
+            if (fields.has(name)) duplicateNames = true;
             fields.set(name, this.value());
           } else items.push(this.value());
           this.ws();
@@ -128,7 +147,7 @@ class Reader {
         }
         this.expect(close);
       }
-      return c === '{' ? new JsonObject(fields) : items;
+      return c === '{' ? new JsonObject(fields, duplicateNames) : items;
     }
     if (c === '"') return this.string();
     for (const [literal, v] of [['true', true], ['false', false], ['null', null]] as const) {
@@ -207,31 +226,88 @@ function isCalendarDate(s: string): boolean {
 interface OrderKey { date: string; file: string; line: number }
 interface RawRecord { at: OrderKey; raw: string; value: Json | undefined }  // value undefined: malformed
 
-/** Order key comparison: journal date, then file path byte-wise (UTF-8), then position. */
+/**
+ * Natural order of paths: runs of ASCII digits compare as numbers, other runs byte-wise (UTF-8); for
+ * equal numbers the run with fewer leading zeros first; paths still equal compare byte-wise.
+ */
+function compareNatural(a: string, b: string): number {
+  const runs = (s: string) => s.match(/[0-9]+|[^0-9]+/g) ?? [];
+  const bytes = (x: string, y: string) => Buffer.compare(Buffer.from(x, 'utf8'), Buffer.from(y, 'utf8'));
+  const [ra, rb] = [runs(a), runs(b)];
+  for (let i = 0; i < Math.min(ra.length, rb.length); i++) {
+    const [x, y] = [ra[i]!, rb[i]!];
+    let order: number;
+    if (/^[0-9]/.test(x) && /^[0-9]/.test(y)) {
+      const [nx, ny] = [BigInt(x), BigInt(y)];
+      order = nx < ny ? -1 : nx > ny ? 1 : x.length - y.length;
+    } else order = bytes(x, y);
+    if (order !== 0) return order;
+  }
+  return ra.length - rb.length || bytes(a, b);
+}
+
+/** Order key comparison without the order field: journal date, then file path (natural order), then position. */
 function compareOrder(a: OrderKey, b: OrderKey): number {
   if (a.date !== b.date) return a.date < b.date ? -1 : 1;
-  const byFile = Buffer.compare(Buffer.from(a.file, 'utf8'), Buffer.from(b.file, 'utf8'));
+  const byFile = compareNatural(a.file, b.file);
   return byFile !== 0 ? byFile : a.line - b.line;
 }
 
-const isBlank = (line: string): boolean => /^[ \t\r\n]*$/.test(line);
+/** Lines end at LF, CR LF or a lone CR; a line of spaces and tabs only is blank. */
+const splitLines = (text: string): string[] => text.split(/\r\n|\r|\n/);
+const isBlank = (line: string): boolean => /^[ \t]*$/.test(line);
 
+/** The text of a JSON value without whitespace between tokens (valid JSON assumed). */
+function compactJson(text: string): string {
+  return text.replace(/("(?:[^"\\]|\\.)*")|[ \t\n\r]+/g, (_m, str: string | undefined) => str ?? '');
+}
+
+/**
+ * "Format of a file": a `.json` file whose whole text is one strict JSON value is a document (an
+ * array: one record per element; anything else: one record); every other file, and a `.json` file
+ * that is not one value, is read line by line. A byte order mark at the start is ignored.
+ */
 function readFile(file: ModelFile): RawRecord[] {
-  const text = file.content;
+  const text = file.content.replace(/^\ufeff/, '');
   const at = (line: number): OrderKey => ({ date: file.date, file: file.path, line });
-  if (isBlank(text)) return [];  // nothing but whitespace: no record at all
-  if (text.replace(/^[ \t\r\n]+/, '').startsWith('[')) {  // JSON array document
-    let elements: unknown[];
-    try { elements = JSON.parse(text) as unknown[]; } catch { return [{ at: at(1), raw: text, value: undefined }]; }
-    const items = parseJson(text) as Json[];
-    return elements.map((element, i) => ({ at: at(i + 1), raw: JSON.stringify(element), value: items[i] ?? null }));
+  if (/\.json(\.gz)?$/.test(file.path)) {
+    const whole = parseJson(text);
+    if (whole !== undefined) {
+      if (Array.isArray(whole)) {
+        const elements = JSON.parse(text) as unknown[];
+        return whole.map((value, i) => ({ at: at(i + 1), raw: elementText(text, i, elements.length), value }));
+      }
+      return [{ at: at(1), raw: compactJson(text), value: whole }];
+    }
   }
-  const lines = text.split('\n').map((line) => line.replace(/\r$/, ''));
-  const firstLine = lines.find((line) => !isBlank(line)) ?? '';
-  if (parseJson(firstLine) !== undefined) {  // NDJSON
-    return lines.flatMap((line, i) => (isBlank(line) ? [] : [{ at: at(i + 1), raw: line, value: parseJson(line) }]));
+  return splitLines(text).flatMap((line, i) => (isBlank(line) ? [] : [{ at: at(i + 1), raw: line, value: parseJson(line) }]));
+}
+
+/** The text of element `i` of a JSON array text, compacted. */
+function elementText(text: string, i: number, count: number): string {
+  const parts = splitTopLevel(compactJson(text).slice(1, -1));
+  if (parts.length !== count) throw new Error('model bug: array element split');
+  return parts[i]!;
+}
+
+/** The inside of a compact JSON array or object cut at its own commas (not those of nested values or strings). */
+function splitTopLevel(inner: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let k = 0; k < inner.length; k++) {
+    const c = inner[k];
+    if (c === '"') {
+      for (k++; inner[k] !== '"'; k++) if (inner[k] === '\\') k++;
+    } else if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(inner.slice(from, k));
+      from = k + 1;
+    }
   }
-  return [{ at: at(1), raw: text, value: parseJson(text) }];  // one JSON document
+  if (inner.length) parts.push(inner.slice(from));
+  return parts;
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -243,6 +319,7 @@ type Validated = { ok: true; id: bigint; values: Values } | { ok: false; problem
 function validate(value: Json | undefined): Validated {
   if (value === undefined) return { ok: false, problems: ['malformed JSON'] };
   if (!(value instanceof JsonObject)) return { ok: false, problems: ['not a JSON object'] };
+  if (value.duplicateNames) return { ok: false, problems: ['duplicate member name'] };
   const problems: string[] = [];
 
   const key = value.fields.get('Id');
@@ -300,6 +377,36 @@ function applyPii(values: Values, p: ModelPolicies): Values {
   return out;
 }
 
+/**
+ * A rejected record's text under `drop`/`hash`: an object (no duplicate names) with a PII member is
+ * rebuilt from its compact tokens without (drop) or with hashed (hash) PII values; an object without
+ * one keeps its text; anything that is not such an object keeps no text.
+ */
+function redactedRaw(raw: string | null, p: ModelPolicies): string | null {
+  const value = raw === null ? undefined : parseJson(raw);
+  if (!(value instanceof JsonObject) || value.duplicateNames) return null;
+  if (!PII_FIELDS.some((f) => value.fields.has(f))) return raw;
+  const members = topLevelMembers(compactJson(raw!));
+  const kept = members.flatMap(({ name, text, valueText }) => {
+    if (!PII_FIELDS.includes(name)) return [text];
+    if (p.pii === 'drop') return [];
+    if (valueText === 'null') return [text];
+    const v = parseJson(valueText);
+    const plain = typeof v === 'string' ? v : valueText;
+    const digest = createHmac('sha256', Buffer.from(p.piiKey ?? '', 'utf8')).update(Buffer.from(plain, 'utf8')).digest('hex');
+    return [`${text.slice(0, text.length - valueText.length)}"${digest}"`];
+  });
+  return `{${kept.join(',')}}`;
+}
+
+/** The members of a compact JSON object text: decoded name, member text, value text. */
+function topLevelMembers(compact: string): { name: string; text: string; valueText: string }[] {
+  return splitTopLevel(compact.slice(1, -1)).map((text) => {
+    const nameEnd = /^"(?:[^"\\]|\\.)*"/.exec(text)![0].length;
+    return { name: JSON.parse(text.slice(0, nameEnd)) as string, text, valueText: text.slice(nameEnd + 1) };
+  });
+}
+
 // ----------------------------------------------------------------------------------------------
 // The fold
 // ----------------------------------------------------------------------------------------------
@@ -333,6 +440,23 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
   };
   const conflict = (r: Rec): string => `conflicting duplicates for Id ${r.id} on ${r.at.date}`;
 
+  // Order within a journal day: the order field's value (null before any value), then the file, then the position.
+  const orderValue = (values: Values) => (policies.orderField === undefined ? null : values[policies.orderField] ?? null);
+  const compareValues = (x: boolean | string | null, y: boolean | string | null): number => {
+    if (x === y) return 0;
+    if (x === null) return -1;
+    if (y === null) return 1;
+    if (policies.orderField === 'cost') {
+      const cents = (t: string) => BigInt(t.replace('.', ''));
+      return cents(String(x)) < cents(String(y)) ? -1 : 1;
+    }
+    return Buffer.compare(Buffer.from(String(x), 'utf8'), Buffer.from(String(y), 'utf8'));
+  };
+  const compareRecords = (a: { at: OrderKey; values: Values }, b: { at: OrderKey; values: Values }): number => {
+    if (a.at.date !== b.at.date) return a.at.date < b.at.date ? -1 : 1;
+    return compareValues(orderValue(a.values), orderValue(b.values)) || compareOrder(a.at, b.at);
+  };
+
   // Read and validate every record of the consumed files, in order key order; B = accepted ones.
   const records = files.flatMap(readFile).sort((a, b) => compareOrder(a.at, b.at));
   const accepted: Rec[] = [];
@@ -341,6 +465,7 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
     if (v.ok) accepted.push({ id: v.id, values: applyPii(v.values, policies), at: r.at, raw: r.raw });
     else reject(r, v.problems.join('; '));
   }
+  accepted.sort(compareRecords);
 
   // 1-2. Duplicates: one candidate per (key, journal date).
   const groups = new Map<string, Rec[]>();
@@ -389,8 +514,8 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
   const replaces = (c: Candidate, row: Row): boolean => {
     if (c.at.date !== row.at.date) return c.at.date > row.at.date;  // late data never replaces newer data
     switch (policies.duplicates) {
-      case 'last': return compareOrder(c.at, row.at) > 0;
-      case 'first': return compareOrder(c.at, row.at) < 0;
+      case 'last': return compareRecords(c, row) > 0;
+      case 'first': return compareRecords(c, row) < 0;
       case 'reject':
         if (!sameValues(c.values, row.values)) for (const r of c.group) reject(r, conflict(r));
         return false;
@@ -434,6 +559,8 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
       };
     });
 
+  // Quarantine text under the PII policy ("Quarantine" in SEMANTICS.md).
+  if (policies.pii !== 'keep') for (const r of rejected) r.raw = redactedRaw(r.raw, policies);
   rejected.sort((a, b) =>
     compareOrder({ date: a.journal_date, file: a.journal_file, line: a.position }, { date: b.journal_date, file: b.journal_file, line: b.position }));
   return {

@@ -4,12 +4,13 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig, type ConfigInput } from '../../src/core/config.js';
 import { runSnapshot } from '../../src/core/run-snapshot.js';
 import type { RunReport } from '../../src/core/run-report.js';
 import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
+import { parquetTable } from '../../src/core/parquet-source.js';
 import { writeCatalog } from '../../src/generate/catalog.js';
+import { compareNatural } from '../../src/lake/journal-files.js';
 import type { CatalogEntry, ModelFile, ModelRejected, ModelRow } from '../model/reference-model.js';
 
 export const TEST_CATALOG: CatalogEntry[] = [
@@ -44,14 +45,21 @@ export async function runIn(lake: string, overrides: ConfigInput = {}, until?: s
   }
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+/**
+ * A query over the Parquet files of `dir` (named `files` in `sql`), read as the engine reads them: any
+ * path works. Text columns travel as base64: the client's text decoding drops a leading U+FEFF.
+ */
+async function queryFiles(dir: string, sql: (files: string) => string): Promise<Record<string, unknown>[]> {
+  const engine = await openDuckDb();
   try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+    const table = await parquetTable(engine, dir);
+    const text = (await engine.columns(`SELECT * FROM ${table}`)).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
+    const exact = text.length ? `(SELECT * REPLACE (${text.map((c) => `to_base64(encode("${c}")) AS "${c}"`).join(', ')}) FROM ${table})` : table;
+    const rows = await engine.query(sql(exact));
+    for (const row of rows) for (const c of text) if (typeof row[c] === 'string') row[c] = Buffer.from(row[c] as string, 'base64').toString('utf8');
+    return rows;
   } finally {
-    connection.closeSync();
-    instance.closeSync();
+    await engine.close();
   }
 }
 
@@ -60,7 +68,7 @@ const mapToObject = (value: unknown): Record<string, string> | null =>
 
 /** The rows of a version directory, shaped and ordered like the model's rows. */
 export async function readVersionRows(dir: string): Promise<ModelRow[]> {
-  const rows = await query(`SELECT * FROM read_parquet('${dir}/*.parquet') ORDER BY "Id"`);
+  const rows = await queryFiles(dir, (files) => `SELECT * FROM ${files} ORDER BY "Id"`);
   return rows.map((r) => {
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(r)) {
@@ -74,9 +82,9 @@ export async function readVersionRows(dir: string): Promise<ModelRow[]> {
 
 export async function readQuarantine(dir: string | null): Promise<ModelRejected[]> {
   if (!dir) return [];
-  const rows = await query(
-    `SELECT journal_file, CAST(journal_date AS VARCHAR) AS journal_date, position, reason, raw
-     FROM read_parquet('${dir}/*.parquet') ORDER BY journal_date, journal_file, position`,
-  );
-  return rows.map((r) => ({ ...(r as unknown as ModelRejected), position: Number(r.position) }));
+  const rows = await queryFiles(dir, (files) =>
+    `SELECT journal_file, CAST(journal_date AS VARCHAR) AS journal_date, position, reason, raw FROM ${files}`);
+  return rows
+    .map((r) => ({ ...(r as unknown as ModelRejected), position: Number(r.position) }))
+    .sort((a, b) => (a.journal_date < b.journal_date ? -1 : a.journal_date > b.journal_date ? 1 : compareNatural(a.journal_file, b.journal_file) || a.position - b.position));
 }

@@ -1,6 +1,11 @@
 import type { SqlDialect, TextInput } from '../engine.js';
+import { JSON_TOKEN, JSON_TOKENS, NEEDS_EXACT_NUMBERS, TAG_PATTERN } from '../json-lexicon.js';
 
+/** The one way text becomes a DuckDB string literal: single quotes doubled, nothing else is special. */
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+const identifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** RFC 6901 JSON Pointer to a top-level member: every name is addressed exactly. */
+const jsonPointer = (name: string) => `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 
 const TYPES: Record<string, string> = {
   bigint: 'BIGINT',
@@ -10,20 +15,30 @@ const TYPES: Record<string, string> = {
   map: 'MAP(VARCHAR, VARCHAR)',
 };
 
+const list = (values: string[]) => `[${values.join(', ')}]`;
+
 /**
- * The contract's JSON type of an extracted value, from the first character of its JSON text
- * (cheaper than json_type, which parses the value again). Integers are numbers spelled without
- * fraction or exponent that fit a BIGINT.
+ * The contract's JSON type of an extracted value from its JSON text `v` (the first character tells)
+ * and its string form `s`. Integers are numbers spelled without fraction or exponent that fit a BIGINT.
  */
-const jsonType = (v: string) => `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE left(${v}::VARCHAR, 1)
+const plainType = (v: string, s: string) => `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE left(${v}::VARCHAR, 1)
   WHEN '"' THEN 'string' WHEN 'n' THEN 'null' WHEN 't' THEN 'boolean' WHEN 'f' THEN 'boolean'
   WHEN '{' THEN 'object' WHEN '[' THEN 'array'
-  ELSE CASE WHEN regexp_full_match(${v}::VARCHAR, '-?[0-9]+') AND TRY_CAST(${v}::VARCHAR AS BIGINT) IS NOT NULL
-            THEN 'integer' ELSE 'number' END END END`;
+  ELSE ${numberType(s)} END END`;
+const numberType = (text: string) =>
+  `CASE WHEN regexp_full_match(${text}, '-?[0-9]+') AND TRY_CAST(${text} AS BIGINT) IS NOT NULL THEN 'integer' ELSE 'number' END`;
+/** In the tagged text every string is "S…N" and every number "SN…" (see json-lexicon.ts). */
+const taggedType = (v: string, s: string) => `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE left(${v}::VARCHAR, 1)
+  WHEN '"' THEN CASE WHEN suffix(${s}, 'N') THEN 'string' ELSE ${numberType(`${s}[3:]`)} END
+  WHEN 'n' THEN 'null' WHEN 't' THEN 'boolean' WHEN 'f' THEN 'boolean' WHEN '{' THEN 'object' ELSE 'array' END END`;
+const taggedText = (v: string, s: string) =>
+  `CASE WHEN left(${v}::VARCHAR, 1) = '"' THEN CASE WHEN suffix(${s}, 'N') THEN ${s}[2:-2] ELSE ${s}[3:] END ELSE ${s} END`;
 
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
-  quote: (identifier) => `"${identifier.replace(/"/g, '""')}"`,
+  literal,
+  identifier,
+  jsonPath: (name) => literal(jsonPointer(name)),
   sqlType(type) {
     const decimal = /^decimal\((\d+),(\d+)\)$/.exec(type);
     if (decimal) return `DECIMAL(${decimal[1]}, ${decimal[2]})`;
@@ -32,71 +47,107 @@ export const duckdbDialect: SqlDialect = {
     return known;
   },
   eagerTemps: true,
-  createTemp: (name, select) => `CREATE OR REPLACE TEMP TABLE ${name} AS ${select}`,
-  dropTemp: (name) => `DROP TABLE IF EXISTS ${name}`,
-  createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${name} AS ${select}`,
-  dropView: (name) => `DROP VIEW IF EXISTS ${name}`,
+  createTemp: (name, select) => `CREATE OR REPLACE TEMP TABLE ${identifier(name)} AS ${select}`,
+  dropTemp: (name) => `DROP TABLE IF EXISTS ${identifier(name)}`,
+  createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
+  dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
 
   journalSetup: () => [],
 
   journalRecords(inputs: TextInput[]) {
     if (inputs.length === 0) {
-      return `SELECT NULL::VARCHAR AS journal_file, NULL::DATE AS journal_date, NULL::BIGINT AS position, NULL::VARCHAR AS raw WHERE FALSE`;
+      return `SELECT NULL::VARCHAR AS journal_file, NULL::DATE AS journal_date, NULL::BIGINT AS file_rank, NULL::BIGINT AS position, NULL::VARCHAR AS raw WHERE FALSE`;
     }
     // read_text gives each text whole; positions come from splitting, so they are exact line numbers.
     // Each text's identity is looked up by position in literal lists rather than joined: a join
-    // could choose the texts as its build side and hold them all in memory. One read per format,
-    // so that no text is read twice.
-    const texts = (format: TextInput['format']) => {
-      const subset = inputs.filter((i) => i.format === format);
-      if (subset.length === 0) return undefined;
-      const list = (values: string[]) => `[${values.join(', ')}]`;
-      const paths = list(subset.map((i) => literal(i.textPath)));
-      const item = (values: string[]) => `${list(values)}[list_position(${paths}, t.filename)]`;
-      return `(SELECT ${item(subset.map((i) => literal(i.journalFile)))} AS journal_file,
-          CAST(${item(subset.map((i) => literal(i.journalDate)))} AS DATE) AS journal_date,
-          ${item(subset.map((i) => String(i.firstLine)))}::BIGINT AS first_line, t.content
-        FROM read_text(${paths}) t)`;
-    };
-    const parts: string[] = [];
-    const ndjson = texts('ndjson');
-    if (ndjson) {
-      parts.push(`SELECT journal_file, journal_date, position, CASE WHEN suffix(line, chr(13)) THEN line[:-2] ELSE line END AS raw
-        FROM (SELECT journal_file, journal_date, unnest(lines) AS line, unnest(range(first_line, first_line + len(lines))) AS position
-              FROM (SELECT journal_file, journal_date, first_line, string_split(content, chr(10)) AS lines FROM ${ndjson} n) s) l
-        WHERE NOT regexp_full_match(line, '[ \\t\\r]*')`);
-    }
-    const array = texts('array');
-    if (array) {
-      parts.push(`SELECT journal_file, journal_date, unnest(range(1, CAST(json_array_length(content) AS BIGINT) + 1)) AS position,
-             unnest(json_extract(content, '$[*]'))::VARCHAR AS raw
-        FROM ${array} a WHERE json_valid(content)
-      UNION ALL
-      SELECT journal_file, journal_date, 1 AS position, content AS raw FROM ${array} a WHERE NOT json_valid(content)`);
-    }
-    const document = texts('document');
-    if (document) parts.push(`SELECT journal_file, journal_date, 1 AS position, content AS raw FROM ${document} d`);
-    return parts.join('\nUNION ALL\n');
+    // could choose the texts as its build side and hold them all in memory.
+    const paths = list(inputs.map((i) => literal(i.textPath)));
+    const item = (values: string[]) => `${list(values)}[list_position(${paths}, t.filename)]`;
+    const texts = `(SELECT ${item(inputs.map((i) => literal(i.journalFile)))} AS journal_file,
+        CAST(${item(inputs.map((i) => literal(i.journalDate)))} AS DATE) AS journal_date,
+        ${item(inputs.map((i) => String(i.fileRank)))}::BIGINT AS file_rank,
+        ${item(inputs.map((i) => String(i.firstLine)))}::BIGINT AS first_line, t.content
+      FROM read_text(${paths}) t)`;
+    return `SELECT journal_file, journal_date, file_rank, position, CASE WHEN suffix(line, chr(13)) THEN line[:-2] ELSE line END AS raw
+      FROM (SELECT journal_file, journal_date, file_rank, unnest(lines) AS line, unnest(range(first_line, first_line + len(lines))) AS position
+            FROM (SELECT journal_file, journal_date, file_rank, first_line, string_split(content, chr(10)) AS lines FROM ${texts} n) s) l
+      WHERE NOT regexp_full_match(line, '[ \\t\\r]*')`;
   },
 
   probeJson(records, fields) {
-    // Two parses per record for all fields: the values' JSON text (for types) and their string form.
-    const paths = `[${fields.map((f) => literal(`$."${f}"`)).join(', ')}]`;
-    const probes = fields.map((_, i) => `${jsonType(`vs[${i + 1}]`)} AS t_${i}, ss[${i + 1}] AS s_${i}`).join(',\n');
-    return `SELECT journal_file, journal_date, position, raw, is_json,
-        is_json AND left(ltrim(raw, ' ' || chr(9) || chr(13) || chr(10)), 1) = '{' AS is_object, ${probes}
-      FROM (SELECT *, CASE WHEN is_json THEN json_extract(raw, ${paths}) END AS vs,
-                      CASE WHEN is_json THEN json_extract_string(raw, ${paths}) END AS ss
-            FROM (SELECT r.*, json_valid(r.raw) AS is_json FROM (${records}) r))`;
+    // Strict JSON: DuckDB's parser also takes trailing commas and NaN, which the token grammar refuses.
+    // Numbers come exact: a record whose numbers a double may not hold (16+ digits, an exponent) is
+    // read from its tagged copy, where every number is a string of its own text.
+    const plainPaths = list(fields.map((f) => literal(jsonPointer(f))));
+    const taggedPaths = list(fields.map((f) => literal(jsonPointer(`S${f}N`))));
+    const probes = fields.map((_, i) => {
+      const [pv, ps, tv, ts] = [`pv[${i + 1}]`, `ps[${i + 1}]`, `tv[${i + 1}]`, `ts[${i + 1}]`];
+      return `CASE WHEN exact THEN ${plainType(pv, ps)} ELSE ${taggedType(tv, ts)} END AS t_${i},
+        CASE WHEN exact THEN ${ps} ELSE ${taggedText(tv, ts)} END AS s_${i}`;
+    }).join(',\n');
+    return `SELECT * EXCLUDE (pv, ps, tv, ts, tagged, exact), ${probes}
+      FROM (SELECT *,
+              CASE WHEN is_object AND exact THEN json_extract(raw, ${plainPaths}) END AS pv,
+              CASE WHEN is_object AND exact THEN json_extract_string(raw, ${plainPaths}) END AS ps,
+              CASE WHEN is_object AND NOT exact THEN json_extract(tagged, ${taggedPaths}) END AS tv,
+              CASE WHEN is_object AND NOT exact THEN json_extract_string(tagged, ${taggedPaths}) END AS ts,
+              CASE WHEN is_object THEN len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) ELSE FALSE END AS duplicate_names
+            FROM (SELECT *, is_json AND left(ltrim(raw, ' ' || chr(9) || chr(13) || chr(10)), 1) = '{' AS is_object,
+                    CASE WHEN is_json AND NOT exact THEN regexp_replace(raw, ${literal(TAG_PATTERN)}, '"S\\1N\\2"', 'g') END AS tagged
+                  FROM (SELECT r.*, regexp_full_match(r.raw, ${literal(JSON_TOKENS)}) AND json_valid(r.raw) AS is_json,
+                          NOT regexp_matches(r.raw, ${literal(NEEDS_EXACT_NUMBERS)}) AS exact
+                        FROM (${records}) r) a) b) c`;
+  },
+
+  memberNamesQuery: (records, limit) =>
+    `SELECT name, COUNT(*) AS n FROM (SELECT unnest(json_keys(raw)) AS name FROM (${records}) r
+       WHERE json_valid(raw) AND left(ltrim(raw), 1) = '{') k GROUP BY name ORDER BY COUNT(*) DESC, name LIMIT ${Math.trunc(limit)}`,
+
+  redactMembers(raw, drop, hashed, hash) {
+    // Tokens as written; depth before each token; the root object's own commas cut it into members.
+    const tokens = `regexp_extract_all(${raw}, ${literal(JSON_TOKEN)})`;
+    const depth = `list_transform(range(1, len(tk) + 1), k -> COALESCE(list_sum(list_transform(tk[1:k-1],
+      x -> CASE WHEN x IN ('{', '[') THEN 1 WHEN x IN ('}', ']') THEN -1 ELSE 0 END)), 0))`;
+    const bounds = `list_concat([1], list_filter(range(1, len(tk) + 1), k -> tk[k] = ',' AND dp[k] = 1), [len(tk)])`;
+    const names = (list: string[]) => `[${list.map(literal).join(', ')}]`;
+    const member = (mt: string) => {
+      const name = `json_extract_string(${mt}[1], '$')`;
+      const value = `array_to_string(${mt}[3:], '')`;
+      const decoded = `CASE WHEN left(${value}, 1) = '"' THEN json_extract_string(${value}, '$') ELSE ${value} END`;
+      const hashedMember = hashed.length
+        ? `WHEN list_contains(${names(hashed)}, ${name}) AND ${value} <> 'null' THEN concat(${mt}[1], ':"', ${hash(decoded)}, '"')`
+        : '';
+      return `CASE WHEN len(${mt}) = 0 OR list_contains(${names(drop)}, ${name}) THEN NULL ${hashedMember}
+        ELSE array_to_string(${mt}, '') END`;
+    };
+    // `list_transform([v], name -> …)[1]` binds v to a name without a subquery.
+    const joined = `concat('{', array_to_string(list_filter(list_transform(range(1, len(bd)), i -> ${member('tk[bd[i] + 1:bd[i + 1] - 1]')}),
+        x -> x IS NOT NULL), ','), '}')`;
+    return `list_transform([${tokens}], tk -> list_transform([${depth}], dp -> list_transform([${bounds}], bd -> ${joined})[1])[1])[1]`;
   },
 
   matches: (expr, regex) => `regexp_full_match(${expr}, ${literal(regex)})`,
+  regexpExtract: (expr, regex, group) => `regexp_extract(${expr}, ${literal(regex)}, ${group})`,
+  replaceRegex: (expr, regex, replacement) => `regexp_replace(${expr}, ${literal(regex)}, ${literal(replacement)}, 'g')`,
 
   hmacSha256Hex: (expr, inner, outer) =>
-    `sha256(unhex('${outer}') || unhex(sha256(unhex('${inner}') || encode(${expr}))))`,
+    `sha256(unhex(${literal(outer)}) || unhex(sha256(unhex(${literal(inner)}) || encode(${expr}))))`,
 
-  readParquet: (dir) => `read_parquet(${literal(`${dir}/*.parquet`)})`,
+  quote: identifier,
+  readParquet: (dir) => `read_parquet(${literal(`${dir}/*.parquet`)}, hive_partitioning = false)`,
+  readParquetFiles(files) {
+    if (files.length === 0) throw new Error('readParquet needs at least one file');
+    // An explicit list (names are data, not patterns: see the engine's readPaths); no meaning read into folder names.
+    return `read_parquet(${list(files.map(literal))}, hive_partitioning = false)`;
+  },
 
   writeParquet: (select, dir) =>
     `COPY (${select}) TO ${literal(`${dir}/part-00000.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,
+
+  values(columns, rows) {
+    if (rows.length === 0) return `(SELECT ${columns.map((c) => `NULL AS ${identifier(c.name)}`).join(', ')} WHERE FALSE)`;
+    const cell = (value: string | number, type: string) => (typeof value === 'number' ? `CAST(${value} AS ${type})` : literal(value));
+    return `(SELECT * FROM (VALUES ${rows.map((r) => `(${r.map((v, i) => cell(v, columns[i]!.type)).join(', ')})`).join(', ')})
+      AS v(${columns.map((c) => identifier(c.name)).join(', ')}))`;
+  },
 };

@@ -1,4 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { PathAliases } from '../../lake/path-aliases.js';
 import type { Engine, Row } from '../engine.js';
 import { duckdbDialect } from './duckdb-dialect.js';
 
@@ -17,6 +18,7 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<Engine> {
   if (options.tempDirectory) settings.temp_directory = options.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', settings);
   const connection: DuckDBConnection = await instance.connect();
+  const aliases = new PathAliases();
   return {
     name: 'duckdb',
     dialect: duckdbDialect,
@@ -34,9 +36,11 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<Engine> {
         type: r.column_type,
       }));
     },
+    readPaths: (paths) => aliases.resolve(paths),
     async close() {
       connection.closeSync();
       instance.closeSync();
+      await aliases.close();
     },
   };
 }

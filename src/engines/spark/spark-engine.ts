@@ -37,6 +37,8 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
       const rows = await client.query(`DESCRIBE QUERY ${select}`);
       return rows.map((r) => ({ name: String(r.col_name), type: String(r.data_type) }));
     },
+    // Spark reads a path's characters literally once the dialect escapes them (see readParquetFiles).
+    readPaths: async (paths) => paths,
     close: () => client.close(),
   };
 }

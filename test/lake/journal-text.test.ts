@@ -4,16 +4,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { inspectJournalFile, JournalReadError } from '../../src/lake/journal-files.js';
+import { JournalReadError } from '../../src/lake/journal-files.js';
+import { prepareJournalFile } from '../../src/lake/journal-text.js';
 
 async function inspect(dir: string, bytes: Buffer) {
   const absPath = path.join(dir, 'date=2024-01-01', 'a.jsonl');
   await fs.mkdir(path.dirname(absPath), { recursive: true });
   await fs.writeFile(absPath, bytes);
-  return inspectJournalFile({ path: 'date=2024-01-01/a.jsonl', absPath, date: '2024-01-01', size: bytes.length, mtimeMs: 0 }, dir);
+  return prepareJournalFile({ path: 'date=2024-01-01/a.jsonl', absPath, date: '2024-01-01', size: bytes.length, mtimeMs: 0, kind: 'lines', gzipped: false }, dir);
 }
 
-describe('inspectJournalFile UTF-8 check', () => {
+describe('prepareJournalFile UTF-8 check', () => {
   it('accepts valid text whatever the read chunks cut, and rejects one bad byte anywhere', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'subsnap-inspect-'));
     try {
@@ -24,7 +25,7 @@ describe('inspectJournalFile UTF-8 check', () => {
       await fc.assert(
         fc.asyncProperty(fc.nat({ max: valid.length - 1 }), fc.constantFrom(0xff, 0xc3, 0x80, 0xf0), async (at, bad) => {
           const ok = await inspect(dir, valid);
-          assert.equal(ok.format, 'ndjson');
+          assert.equal(ok.format, 'lines');
           const broken = Buffer.from(valid);
           broken[at] = bad;
           // Replacing a byte may happen to leave valid UTF-8 (0x80 for a continuation byte).

@@ -1,0 +1,51 @@
+/**
+ * Exact decimals from JSON number text, in SQL: no double on the way. A number is read as
+ * sign · digits · 10^exponent; it is a decimal(p,s) when, after dropping zeros that carry no value,
+ * it has at most s fraction digits and at most p - s integer digits. Then its text (the digits with
+ * the point put back) is cast, which cannot round. Rendered through a dialect for every engine.
+ */
+import type { SqlDialect } from '../engines/engine.js';
+
+/** The parts of a JSON number token: sign, integer digits, fraction digits, exponent. */
+const NUMBER_PARTS = '^(-?)([0-9]+)(?:\\.([0-9]+))?(?:[eE]([+-]?)0*([0-9]+))?$';
+/** Exponents this long are far outside any decimal(p,s) unless the digits are all zero. */
+const MAX_EXPONENT_DIGITS = 12;
+
+/**
+ * Columns (for a SELECT list) that prepare field `i`'s number text `s_i`: `dsg_i` (sign), `dig_i`
+ * (digits without leading zeros), `dexp_i` (exponent of the last digit, NULL when huge).
+ */
+export function decimalPartColumns(d: SqlDialect, i: number): string[] {
+  const part = (group: number) => d.regexpExtract(`s_${i}`, NUMBER_PARTS, group);
+  const isNumber = `t_${i} IN ('integer', 'number')`;
+  // The exponent's digits come without leading zeros (group 5), its sign apart (group 4).
+  const exponent = `CASE WHEN ${part(5)} = '' THEN 0 WHEN length(${part(5)}) > ${MAX_EXPONENT_DIGITS} THEN NULL
+    ELSE CAST(concat(${part(4)}, ${part(5)}) AS BIGINT) END`;
+  return [
+    `CASE WHEN ${isNumber} THEN ${part(1)} END AS dsg_${i}`,
+    `CASE WHEN ${isNumber} THEN ${d.replaceRegex(`concat(${part(2)}, ${part(3)})`, '^0+', '')} END AS dig_${i}`,
+    `CASE WHEN ${isNumber} THEN ${exponent} - length(${part(3)}) END AS dexp_${i}`,
+  ];
+}
+
+/**
+ * The typed decimal value of field `i` (needs decimalPartColumns in the row), or NULL when the
+ * number has more fraction digits than the scale or more integer digits than fit.
+ */
+export function exactDecimal(d: SqlDialect, i: number, precision: number, scale: number): string {
+  const type = `DECIMAL(${precision}, ${scale})`;
+  // The common spelling casts at once: at most p-s integer digits and s fraction digits.
+  const plain = scale > 0 ? `-?[0-9]{1,${precision - scale}}(\\.[0-9]{1,${scale}})?` : `-?[0-9]{1,${precision}}`;
+  const digits = d.replaceRegex(`dig_${i}`, '0+$', '');
+  const exponent = `(dexp_${i} + length(dig_${i}) - length(${digits}))`;
+  const integerDigits = `(length(${digits}) + ${exponent})`;
+  const text = `CASE WHEN ${exponent} >= 0 THEN concat(${digits}, repeat('0', CAST(${exponent} AS INT)))
+      WHEN ${integerDigits} > 0 THEN concat(substr(${digits}, 1, CAST(${integerDigits} AS INT)), '.', substr(${digits}, CAST(${integerDigits} AS INT) + 1))
+      ELSE concat('0.', repeat('0', CAST(-${integerDigits} AS INT)), ${digits}) END`;
+  return `CASE WHEN t_${i} NOT IN ('integer', 'number') THEN NULL
+    WHEN ${d.matches(`s_${i}`, plain)} THEN CAST(s_${i} AS ${type})
+    WHEN dig_${i} = '' THEN CAST(0 AS ${type})
+    WHEN dexp_${i} IS NULL THEN NULL
+    WHEN ${exponent} < -${scale} OR ${integerDigits} > ${precision - scale} THEN NULL
+    ELSE CAST(concat(dsg_${i}, ${text}) AS ${type}) END`;
+}

@@ -1,0 +1,200 @@
+/**
+ * Turns a journal file into what every engine reads: line-delimited UTF-8 text whose lines are the
+ * file's records, with their positions (docs/SEMANTICS.md, "Format of a file"). One streaming pass
+ * checks the bytes (checksum, gzip, UTF-8) and decides the format; a second pass, only when needed,
+ * writes a copy into the run's staging folder (decompressed, normalized line ends, or a JSON document
+ * as one line per record). A plain NDJSON file is read where it lies.
+ */
+import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Transform, Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { JournalReadError, type JournalFile } from './journal-files.js';
+import { JsonTextScanner } from './json-text.js';
+
+export type JournalFormat = 'lines' | 'array' | 'document';
+
+export interface PreparedJournalFile extends JournalFile {
+  sha256: string;
+  format: JournalFormat;
+  /** Line-delimited text of the records: the file itself, or a copy under the staging folder. */
+  textPath: string;
+}
+
+const BOM = '\ufeff';
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** What the first pass learns about a file's text. */
+interface TextFacts {
+  sha256: string;
+  startsWithBom: boolean;
+  hasLoneCr: boolean;
+  /** For `.json` files: the text is exactly one strict JSON value. */
+  singleValue: boolean;
+  rootIsArray: boolean;
+}
+
+/**
+ * Prepares one journal file for the engines. Unreadable bytes (not UTF-8, broken gzip, no
+ * permission) throw JournalReadError naming the file: nothing is guessed.
+ */
+export async function prepareJournalFile(file: JournalFile, stagingDir: string): Promise<PreparedJournalFile> {
+  const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}${suffix}`);
+  await fs.mkdir(path.dirname(staged('')), { recursive: true });
+  const decompressed = file.gzipped ? staged('.text') : undefined;
+  const facts = await withReadErrors(file, () => firstPass(file, decompressed));
+  const source = decompressed ?? file.absPath;
+  let textPath = source;
+  let format: JournalFormat = 'lines';
+  if (file.kind === 'json' && facts.singleValue) {
+    format = facts.rootIsArray ? 'array' : 'document';
+    textPath = staged('.records');
+    await writeJsonValueLines(source, textPath, facts.startsWithBom);
+  } else if (facts.startsWithBom || facts.hasLoneCr) {
+    textPath = staged('.lines');
+    await writeNormalizedLines(source, textPath, facts.startsWithBom);
+  }
+  if (decompressed && textPath !== decompressed) await fs.rm(decompressed, { force: true });
+  return { ...file, sha256: facts.sha256, format, textPath };
+}
+
+async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof JournalReadError) throw error;
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === 'EACCES' || err.code === 'EPERM') throw new JournalReadError(file.path, 'permission denied');
+    if (err.code === 'ENOENT') throw new JournalReadError(file.path, 'it disappeared during the run');
+    if (file.gzipped && (err.code?.startsWith('Z_') || /unexpected end|incorrect header/i.test(err.message))) {
+      throw new JournalReadError(file.path, `corrupt or truncated gzip (${err.message})`);
+    }
+    throw new JournalReadError(file.path, err.message);
+  }
+}
+
+async function firstPass(file: JournalFile, decompressedPath: string | undefined): Promise<TextFacts> {
+  const hash = createHash('sha256');
+  const scanner = file.kind === 'json' ? new JsonTextScanner() : undefined;
+  let rootIsArray = false;
+  let offset = 0;
+  let carry = Buffer.alloc(0);
+  let startsWithBom = false;
+  let hasLoneCr = false;
+  let previousWasCr = false;
+  const hashRaw = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const check = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      // Validated in place (no decoding but for the JSON scanner); a character cut at the end waits.
+      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const end = completeCharactersEnd(data);
+      const complete = data.subarray(0, end);
+      if (!isUtf8(complete)) return done(new JournalReadError(file.path, `not valid UTF-8 (near byte ${offset} of its text)`));
+      if (offset === 0 && complete.length >= 3 && complete[0] === 0xef && complete[1] === 0xbb && complete[2] === 0xbf) startsWithBom = true;
+      if (!hasLoneCr) {
+        for (let at = complete.indexOf(CR); at !== -1 && !hasLoneCr; at = complete.indexOf(CR, at + 1)) {
+          if (at + 1 < complete.length ? complete[at + 1] !== LF : false) hasLoneCr = true;
+        }
+        if (previousWasCr && complete.length && complete[0] !== LF) hasLoneCr = true;
+        if (complete.length) previousWasCr = complete[complete.length - 1] === CR;
+      }
+      if (scanner && !scanner.failed) {
+        let text = complete.toString('utf8');
+        if (offset === 0 && startsWithBom) text = text.slice(BOM.length);
+        if (offset === 0) rootIsArray = text.trimStart().startsWith('[');
+        scanner.write(text);
+      }
+      carry = Buffer.from(data.subarray(end));
+      offset += complete.length;
+      done(null, chunk);
+    },
+    flush(done) {
+      if (carry.length) return done(new JournalReadError(file.path, 'not valid UTF-8 (a character is cut at the end)'));
+      // A lone CR as the very last byte ends the last line.
+      if (previousWasCr) hasLoneCr = true;
+      done();
+    },
+  });
+  const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [createReadStream(file.absPath), hashRaw];
+  if (file.gzipped) steps.push(createGunzip());
+  steps.push(check, decompressedPath ? createWriteStream(decompressedPath) : devNull());
+  await pipeline(steps as unknown as [Readable, ...NodeJS.WritableStream[]]);
+  const singleValue = scanner !== undefined && !scanner.failed && scanner.end();
+  return { sha256: hash.digest('hex'), startsWithBom, hasLoneCr, singleValue, rootIsArray: singleValue && rootIsArray };
+}
+
+/** A JSON document as journal lines: array elements one per line, any other value as one line. */
+async function writeJsonValueLines(source: string, target: string, skipBom: boolean): Promise<void> {
+  const out = createWriteStream(target);
+  const pending: string[] = [];
+  const scanner = new JsonTextScanner((line) => pending.push(`${line}\n`));
+  let first = true;
+  const toLines = new Transform({
+    decodeStrings: false,
+    transform(chunk: string, _enc, done) {
+      scanner.write(first && skipBom ? chunk.replace(/^\ufeff/, '') : chunk);
+      first = false;
+      done(null, pending.splice(0).join(''));
+    },
+    flush(done) {
+      scanner.end();
+      done(null, pending.splice(0).join(''));
+    },
+  });
+  await pipeline(createReadStream(source, { encoding: 'utf8' }), toLines, out);
+}
+
+/** The same lines with a lone CR turned into LF (it ends a line) and a leading byte order mark removed. */
+async function writeNormalizedLines(source: string, target: string, skipBom: boolean): Promise<void> {
+  let first = true;
+  let heldCr = false;
+  const normalize = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      let data = chunk;
+      if (first && skipBom) data = data.subarray(3);
+      first = false;
+      const out = Buffer.allocUnsafe(data.length + 1);
+      let n = 0;
+      if (heldCr) out[n++] = data.length && data[0] === LF ? CR : LF;
+      heldCr = false;
+      for (let i = 0; i < data.length; i++) {
+        const byte = data[i]!;
+        if (byte !== CR) out[n++] = byte;
+        else if (i + 1 === data.length) heldCr = true;
+        else out[n++] = data[i + 1] === LF ? CR : LF;
+      }
+      done(null, out.subarray(0, n));
+    },
+    flush(done) {
+      done(null, heldCr ? Buffer.from([LF]) : Buffer.alloc(0));
+    },
+  });
+  await pipeline(createReadStream(source), normalize, createWriteStream(target));
+}
+
+/** Where the last complete UTF-8 character of `data` ends (a multi-byte sequence may be cut short). */
+function completeCharactersEnd(data: Buffer): number {
+  let lead = data.length - 1;
+  while (lead >= 0 && data.length - lead < 4 && (data[lead]! & 0xc0) === 0x80) lead--;
+  if (lead < 0) return data.length;
+  const byte = data[lead]!;
+  const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+  return data.length - lead < length ? lead : data.length;
+}
+
+function devNull(): Writable {
+  return new Writable({
+    write(_chunk, _enc, done) {
+      done();
+    },
+  });
+}

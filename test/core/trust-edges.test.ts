@@ -1,0 +1,67 @@
+// No silent loss, duplication or alteration at the edges: corpora of inputs that once went wrong, and
+// fuzzed lines, folded by the embedded engine and compared with the reference model row for row.
+// (The Spark engine runs the same corpora in test/engines/spark-engine.test.ts.)
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { foldRun, type ModelFile, type ModelPolicies } from '../model/reference-model.js';
+import { readQuarantine, readVersionRows, removeLake, runIn, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
+import { decimalJournal, FORMAT_FILES, fuzzedLines, jsonJournal, NATURAL_ORDER_FILES } from '../support/trust-corpus.js';
+
+const PII_KEY_ENV = 'SUBSNAP_TEST_PII_KEY';
+process.env[PII_KEY_ENV] = 'trust-key';
+
+async function assertEqualsModel(files: ModelFile[], policies: ModelPolicies, extra: Record<string, unknown> = {}): Promise<void> {
+  const lake = await tempLake();
+  try {
+    for (const f of files) await writeJournalFile(lake, f);
+    const model = foldRun([], files, TEST_CATALOG, { ...policies, piiKey: process.env[PII_KEY_ENV] });
+    const { duplicates, nulls, pii } = policies;
+    const report = await runIn(lake, { duplicates, nulls, pii, piiKeyEnv: PII_KEY_ENV, maxRejectedShare: 1, ...extra });
+    assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows, 'rows');
+    assert.deepEqual(await readQuarantine(report.quarantinePath), model.rejected, 'quarantine');
+    assert.equal(report.inputRecords, model.counts.inputRecords);
+    assert.equal(report.rejectedRecords, model.counts.rejectedRecords);
+  } finally {
+    await removeLake(lake);
+  }
+}
+
+const LAST_KEEP: ModelPolicies = { duplicates: 'last', nulls: 'overwrite', pii: 'keep' };
+
+describe('edge corpora on the embedded engine equal the model', () => {
+  it('money: exact decimal(18,2) from the JSON text, never through a double', () => assertEqualsModel([decimalJournal()], LAST_KEEP));
+  it('JSON conformance: strict RFC 8259, duplicate member names, strict dates', () => assertEqualsModel([jsonJournal()], LAST_KEEP));
+  it('format decisions never take other records with them', () => assertEqualsModel(FORMAT_FILES, LAST_KEEP));
+  it('same-day files in natural order', () => assertEqualsModel(NATURAL_ORDER_FILES, LAST_KEEP));
+  it('the quarantine applies the PII policy', async () => {
+    for (const pii of ['drop', 'hash'] as const) await assertEqualsModel([jsonJournal(), ...FORMAT_FILES], { ...LAST_KEEP, pii });
+  });
+  it('an order field decides within a day', async () => {
+    const files: ModelFile[] = [
+      { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: '{"Id":1,"cost":3,"start_date":"2023-05-01"}\n{"Id":2,"cost":1}\n' },
+      { path: 'date=2024-01-01/b.jsonl', date: '2024-01-01', content: '{"Id":1,"cost":4,"start_date":"2023-04-01"}\n{"Id":2,"cost":2,"start_date":"2020-01-01"}\n{"Id":1,"cost":5}\n' },
+    ];
+    const schema = { key: 'Id', fields: [
+      { name: 'active', type: 'boolean' }, { name: 'subscription', type: 'string' }, { name: 'customer_first_name', type: 'string' },
+      { name: 'customer_last_name', type: 'string' }, { name: 'cost', type: 'decimal(18,2)' }, { name: 'start_date', type: 'date' },
+      { name: 'end_date', type: 'date' },
+    ], pii: ['customer_first_name', 'customer_last_name'], joinField: 'subscription', interval: { start: 'start_date', end: 'end_date' }, orderField: 'start_date' };
+    for (const duplicates of ['last', 'first'] as const) {
+      await assertEqualsModel(files, { ...LAST_KEEP, duplicates, orderField: 'start_date' }, { schema });
+    }
+  });
+});
+
+describe('fuzzed lines', () => {
+  it('10^5 fuzzed lines (records and one-edit near misses) fold as the model says, under every policy', { timeout: 300_000 }, async () => {
+    const lines = fuzzedLines(100_000, 42);
+    const files: ModelFile[] = [0, 1, 2, 3].map((part) => ({
+      path: `date=2024-01-0${1 + (part % 2)}/part-${part}.jsonl`, date: `2024-01-0${1 + (part % 2)}`,
+      content: `${lines.slice(part * 25_000, (part + 1) * 25_000).join('\n')}\n`,
+    }));
+    await assertEqualsModel(files, { duplicates: 'last', nulls: 'coalesce', pii: 'hash' });
+    const small = files.map((f) => ({ ...f, content: f.content.split('\n').slice(0, 2000).join('\n') }));
+    await assertEqualsModel(small, { duplicates: 'reject', nulls: 'overwrite', pii: 'drop' });
+    await assertEqualsModel(small, { duplicates: 'first', nulls: 'overwrite', pii: 'keep' });
+  });
+});

@@ -1,0 +1,89 @@
+// Edge inputs that once went silently wrong, as data: every engine folds them and must equal the
+// reference model. Each corpus is one journal, so a whole class costs one run.
+import fc from 'fast-check';
+import type { ModelFile } from '../model/reference-model.js';
+
+const D = '2024-01-01';
+
+/** Money tokens at the edges of decimal(18,2): range, scale, exponents, zeros (one record each). */
+export const DECIMAL_TOKENS = [
+  '0', '-0', '0.0', '-0.00', '1', '1.5', '1.50', '1.500', '1.505', '0.01', '0.001', '100', '12.34',
+  '1234567890123456.78', '9999999999999999.99', '-9999999999999999.99', '10000000000000000', '9999999999999999.995',
+  '1.0000000000000000001', '0.1000000000000000000000000000000000000000001', '123456789012345.67', '12345678901234.56',
+  '1e-400', '0e-400', '0e999999999999999999999', '1e999999999999999999999', '1.5e1', '1.5E+1', '15e-1', '1234.5e-2',
+  '12345e-2', '1e15', '1e16', '1e-2', '1e-3', '100000000000000000e-2', '5E-1', '-5e-1', '0.5e1', '1.23e2',
+  '99999999999999999999999999999999999999999', '0.00000000000000000000000000000000000000001',
+];
+
+export function decimalJournal(): ModelFile {
+  const lines = DECIMAL_TOKENS.map((t, i) => `{"Id":${i + 1},"cost":${t}}`);
+  return { path: `date=${D}/decimals.jsonl`, date: D, content: `${lines.join('\n')}\n` };
+}
+
+/** RFC 8259 conformance: strict JSON, duplicate names, strict dates, keys, escapes (one record each). */
+export const JSON_LINES = [
+  '{"Id":1,}', '{"Id":2,"cost":NaN}', '{"Id":3,"cost":Infinity}', '{"Id":4,"cost":-Infinity}', '{"Id":05}', '{"Id":6,"cost":+1}',
+  '{"Id":7,"cost":.5}', '{"Id":8,"cost":1.}', '{"Id":9,"subscription":"\\ud800"}', '{"Id":10,"subscription":"\\udc00x"}',
+  '{"Id":11,"subscription":"\\ud83d\\ude00"}', '{"Id":12,"subscription":"\\\\ud800"}', '{"Id":13,"subscription":"x\ty"}',
+  '{"Id":14,"subscription":"\\x"}', '{/*c*/"Id":15}', '{"Id":16}//c', "{'Id':17}", '{"Id":18} x', '{"Id":19} {"Id":20}',
+  '{"Id":21,"Id":22}', '{"Id":23,"x":1,"x":2}', '{"Id":24,"\\u0049d":25}', '{"Id":26,"o":{"x":1,"x":2}}', '[{"Id":27}]',
+  '{"Id":28}]', '{"Id":29}],[{"Id":30}', '{"Id":31,"start_date":"20230-01-01"}', '{"Id":32,"start_date":"0000-01-01"}',
+  '{"Id":33,"start_date":"2023-1-01"}', '{"Id":34,"start_date":"2024-02-29"}', '{"Id":35,"start_date":"2023-02-29"}',
+  '{"Id":36,"start_date":" 2023-01-01"}', '{"Id":37,"start_date":"2023-01-01T00:00:00"}', '{"Id":9223372036854775807}',
+  '{"Id":9223372036854775808}', '{"Id":-9223372036854775808}', '{"Id":1e2}', '{"Id":38.0}', '{"Id":-0}',
+  '{"Id":39,"active":"true"}', '{"Id":40,"subscription":"Premium","extra":{"deep":[1,{"a":NaN}]}}',
+  '{"Id":41,"extra":[1,2,]}', '{"Id":42,"subscription":"a\\"b\\\\c\\/d\\u00e9\\n"}', '{"Id":43,"subscription":null,"cost":null}',
+  '{"Id":44,"cost":"12.50"}', '{"Id":45,"start_date":"2024-03-01","end_date":"2024-02-01"}', 'null', '"text"', '42', '[]', '{}',
+  '{"Id":46,"customer_first_name":"Ann","customer_last_name":null}', '{"id":47}', '{"Id":48,"customer_first_name":5}',
+  '{"Id":49,"customer_first_name":"Bo","customer_first_name":"Al"}', '\ufeff{"Id":50}', '{"Id":51,"subscription":"x\u2028y"}',
+  '{"Id":52,"subscription":"\u0000"}', '{ "Id" : 53 , "cost" : 1.25 }', '{"Id":54,"o":{"a":[{"b":"}]"}]}}',
+];
+
+export function jsonJournal(): ModelFile {
+  return { path: `date=${D}/json.jsonl`, date: D, content: `${JSON_LINES.join('\n')}\n` };
+}
+
+/** Files whose format decision once lost records: arrays first, truncated lines, lone CRs, documents. */
+export const FORMAT_FILES: ModelFile[] = [
+  { path: `date=${D}/seg-a.jsonl`, date: D, content: '[900]\n{"Id":901}\n{"Id":902}\n' },
+  { path: `date=${D}/seg-b.jsonl`, date: D, content: '{"Id":\n{"Id":903}\n' },
+  { path: `date=${D}/seg-c.jsonl`, date: D, content: '{"Id":904}\r{"Id":905}\r\r{"Id":906}' },
+  { path: `date=${D}/seg-d.json`, date: D, content: '[900]\n{"Id":907}\n' },
+  { path: `date=${D}/seg-e.json`, date: D, content: '[\n {"Id": 908, "cost": 1234567890123456.78},\n {"Id": "x"},\n 7\n]\n' },
+  { path: `date=${D}/seg-f.json`, date: D, content: '{\n  "Id": 909,\n  "subscription": "basic"\n}\n' },
+  { path: `date=${D}/seg-g.json`, date: D, content: '{\n  "Id": 910,\n' },
+  { path: `date=${D}/seg-h.ndjson`, date: D, content: '\ufeff{"Id":911}\r\n\r\n  \t\r\n{"Id":912}\r\n' },
+  { path: `date=${D}/seg-i.json.gz`, date: D, content: '[{"Id":913},{"Id":914,"cost":1e1}]' },
+  { path: `date=${D}/seg-j.jsonl.gz`, date: D, content: '{"Id":915}\r{"Id":916}\n' },
+];
+
+/** Same-day files named so that byte order and natural order differ. */
+export const NATURAL_ORDER_FILES: ModelFile[] = ['1', '2', '9', '10', '11', '011', 'part-2', 'part-10'].map((n, i) => ({
+  path: `date=${D}/${n}.json`, date: D, content: `{"Id":1,"cost":${i + 1}}\n{"Id":${100 + i}}\n`,
+}));
+
+/**
+ * Fuzzed lines: valid records and near misses (one edit away: a character inserted, removed or
+ * replaced with one that matters to JSON), in a small key space so that duplicates meet.
+ */
+export function fuzzedLines(count: number, seed: number): string[] {
+  const field = fc.oneof(
+    fc.constant(['active', fc.boolean()] as const),
+    fc.constant(['subscription', fc.constantFrom('basic', 'premium', 'x"y', 'é', '')] as const),
+    fc.constant(['customer_first_name', fc.constantFrom('Ann', 'Zoë', null)] as const),
+    fc.constant(['cost', fc.constantFrom('1', '1.5', '12.345', '1e2', '-0', '9999999999999999.99', '1.0000000000000000001')] as const),
+    fc.constant(['start_date', fc.constantFrom('2023-01-01', '2024-02-29', '2023-02-29', '20230-01-01')] as const),
+    fc.constant(['end_date', fc.constantFrom('2023-06-01', '2022-01-01', null)] as const),
+  );
+  const record = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.array(field.chain(([name, value]) => value.map((v) => [name, v] as const)), { maxLength: 6 }))
+    .map(([id, fields]) => {
+      const parts = [`"Id":${id}`, ...fields.map(([name, v]) => `"${name}":${name === 'cost' && typeof v === 'string' ? v : JSON.stringify(v)}`)];
+      return `{${parts.join(',')}}`;
+    });
+  const edit = fc.tuple(record, fc.constantFrom('insert', 'delete', 'replace'), fc.nat(), fc.constantFrom(',', '"', '}', ']', '[', '\\', 'e', '0', '.', '-', ' ', 'N', '\\u', ':'))
+    .map(([text, kind, at, c]) => {
+      const i = at % text.length;
+      return kind === 'insert' ? text.slice(0, i) + c + text.slice(i) : kind === 'delete' ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + c + text.slice(i + 1);
+    });
+  return fc.sample(fc.oneof({ weight: 3, arbitrary: record }, { weight: 1, arbitrary: edit }), { numRuns: count, seed });
+}
