@@ -9,14 +9,21 @@ that is already folded.
 
 Configuration (Airflow Variables, or AIRFLOW_VAR_* environment variables):
   subsnap_lake      the lake folder (default: lake/ beside this repository's airflow/ folder)
-  subsnap_command   how to call the CLI (default: node <repo>/bin/subsnap.js)
+  subsnap_command   how to call the CLI, split into words like a POSIX shell does (``shlex.split``:
+                    quote a word that holds spaces) but never run by one
+                    (default: node <repo>/bin/subsnap.js)
   subsnap_sim_start the business day of the anchor slot (default 2024-01-01)
   subsnap_sim_anchor the logical date (ISO) of that slot (default: the DAG's start date)
   subsnap_kafka_brokers when set (host:port[,...]), each run first archives the Kafka topic
                     into the journal (``subsnap archive``); unset, that task is skipped
   subsnap_kafka_topic the topic (default subscriptions)
 DAG params: engine (duckdb | spark), simulate_arrival (false for real journals).
-The Spark Connect URL comes from the Airflow connection ``spark_connect_default``.
+
+Every task makes one CLI call, as an argument list without a shell: a value reaches the CLI as one
+argument, byte for byte, whatever characters it holds. The Spark Connect URL, token included, is
+read from the Airflow connection ``spark_connect_default`` inside build_snapshot and handed to the
+CLI in its environment (``SPARK_REMOTE``); it never goes through XCom or a templated field. XCom
+carries the business day and the run summary only.
 
 Nothing heavy happens at import time: the file only declares tasks.
 """
@@ -24,19 +31,28 @@ Nothing heavy happens at import time: the file only declares tasks.
 from __future__ import annotations
 
 import json
+import logging
+import os
+import shlex
+import subprocess
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, Param, task
 
 REPO = Path(__file__).resolve().parents[2]
 START = pendulum.datetime(2026, 1, 1, tz="UTC")
 INTERVAL = timedelta(minutes=10)
-SUBSNAP = "{{ var.value.get('subsnap_command', '" + f"node {REPO / 'bin' / 'subsnap.js'}" + "') }}"
-LAKE = "{{ var.value.get('subsnap_lake', '" + str(REPO / "lake") + "') }}"
-DAY = "{{ ti.xcom_pull(task_ids='business_day') }}"
+SUMMARY_KEYS = (
+    "committed", "version", "snapshotPath", "inputRecords", "acceptedRecords", "rejectedRecords", "inserted",
+    "updated", "unchanged", "totalKeys", "unmatchedSubscriptions", "durationMs",
+)
+# CLI exit codes: 0 success, 1 a failed check, 2 any error.
+CHECK_FAILED = 1
+
+log = logging.getLogger("airflow.task")
 
 
 def business_day_for(logical_date: pendulum.DateTime, sim_start: str, anchor: str | None = None) -> str:
@@ -44,6 +60,78 @@ def business_day_for(logical_date: pendulum.DateTime, sim_start: str, anchor: st
     origin = pendulum.parse(anchor) if anchor else START
     slots = (logical_date - origin).total_seconds() // INTERVAL.total_seconds()
     return pendulum.parse(sim_start).add(days=int(slots)).to_date_string()
+
+
+def command_argv(value: str | None) -> list[str]:
+    """The CLI's argv prefix from the Variable subsnap_command: split into words, never run by a shell."""
+    if value is None:
+        return ["node", str(REPO / "bin" / "subsnap.js")]
+    argv = shlex.split(value)
+    if not argv:
+        raise ValueError("the Variable subsnap_command is empty: set it to how the CLI is called, e.g. 'node /opt/subsnap/bin/subsnap.js'")
+    return argv
+
+
+def setting(name: str, default: str | None) -> str | None:
+    from airflow.sdk import Variable
+
+    return Variable.get(name, default=default)
+
+
+def lake_arg() -> str:
+    # `--opt=value` keeps a value that starts with '-' a value.
+    return "--lake=" + setting("subsnap_lake", str(REPO / "lake"))
+
+
+class SubsnapExit(Exception):
+    """The CLI exited with a non-zero code."""
+
+    def __init__(self, subcommand: str, code: int) -> None:
+        super().__init__(f"subsnap {subcommand} exited with code {code}; its messages are in the lines above")
+        self.code = code
+
+
+def run_cli(subcommand: str, *args: str, env: dict[str, str] | None = None) -> list[str]:
+    """Runs one CLI call as an argument list, its stdout and stderr streamed to the task log.
+
+    Returns the stdout lines; raises SubsnapExit on a non-zero exit. ``env`` is added to the
+    worker's environment and is not logged.
+    """
+    argv = [*command_argv(setting("subsnap_command", None)), subcommand, *args]
+    log.info("running %s", shlex.join(argv))
+    try:
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, encoding="utf-8", errors="replace", bufsize=1,
+        )
+    except OSError as e:
+        raise RuntimeError(f"cannot start {argv[0]!r} ({e.strerror}): check the Variable subsnap_command") from e
+
+    def relay_stderr() -> None:
+        for line in proc.stderr:
+            log.info("%s", line.rstrip("\n"))
+
+    relay = threading.Thread(target=relay_stderr, daemon=True)
+    relay.start()
+    lines: list[str] = []
+    try:
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            log.info("%s", lines[-1])
+        code = proc.wait()
+    finally:
+        # A timeout or a kill of the task interrupts the loop above: stop the CLI too (it finishes
+        # or abandons its work cleanly on SIGTERM).
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        relay.join(timeout=10)
+    if code != 0:
+        raise SubsnapExit(subcommand, code)
+    return lines
 
 
 with DAG(
@@ -67,74 +155,80 @@ with DAG(
 ) as dag:
 
     @task
-    def business_day(logical_date=None, var=None) -> str:
-        sim_start = var["value"].get("subsnap_sim_start", "2024-01-01")
-        return business_day_for(logical_date, sim_start, var["value"].get("subsnap_sim_anchor", None))
+    def business_day(logical_date=None) -> str:
+        return business_day_for(logical_date, setting("subsnap_sim_start", "2024-01-01"), setting("subsnap_sim_anchor", None))
 
     @task
-    def spark_remote(params=None) -> str:
-        """The sc:// URL of the connection spark_connect_default, when the engine is Spark."""
-        if params["engine"] != "spark":
-            return ""
-        from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+    def simulate_arrival(day: str, params=None) -> None:
+        """`subsnap generate --day DAY`: the day's journal arrives."""
+        from airflow.sdk.exceptions import AirflowSkipException
 
-        return SparkConnectHook(conn_id="spark_connect_default").get_connection_url()
-
-    simulate_arrival = BashOperator(
-        task_id="simulate_arrival",
-        # Exit 99 marks the task skipped when real journals arrive by other means.
-        bash_command=(
-            "{% if not params.simulate_arrival %}exit 99{% endif %}\n"
-            f"{SUBSNAP} generate --lake {LAKE} --day {DAY}"
-        ),
-    )
-
-    archive_from_kafka = BashOperator(
-        task_id="archive_from_kafka",
-        # Archived segments are durable before their offsets are committed, so a retried or
-        # re-run archive writes nothing twice. Exit 99 (skipped) when no brokers are configured.
-        bash_command=(
-            "{% set brokers = var.value.get('subsnap_kafka_brokers', '') %}"
-            "{% if not brokers %}exit 99{% endif %}\n"
-            f"{SUBSNAP} archive --lake {LAKE} --brokers '{{{{ brokers }}}}'"
-            " --topic \"{{ var.value.get('subsnap_kafka_topic', 'subscriptions') }}\" --until-idle 10 --json"
-        ),
-    )
-
-    build_snapshot = BashOperator(
-        task_id="build_snapshot",
-        bash_command=(
-            f"{SUBSNAP} run --lake {LAKE} --until {DAY} --engine {{{{ params.engine }}}} --json"
-            "{% set remote = ti.xcom_pull(task_ids='spark_remote') %}"
-            "{% if remote %} --spark-remote '{{ remote }}'{% endif %}"
-        ),
-        # The last stdout line, the run report, goes to XCom.
-        do_xcom_push=True,
-        trigger_rule="none_failed",
-    )
-
-    validate = BashOperator(
-        task_id="validate",
-        bash_command=f"{SUBSNAP} validate --lake {LAKE}",
-    )
+        if not params["simulate_arrival"]:
+            raise AirflowSkipException("the param simulate_arrival is false: the journal arrives by other means")
+        run_cli("generate", lake_arg(), f"--day={day}")
 
     @task
-    def publish_summary(ti=None) -> dict:
-        report = json.loads(ti.xcom_pull(task_ids="build_snapshot"))
-        summary = {
-            key: report[key]
-            for key in (
-                "committed", "version", "snapshotPath", "inputRecords", "acceptedRecords",
-                "rejectedRecords", "inserted", "updated", "unchanged", "totalKeys",
-                "unmatchedSubscriptions", "durationMs",
-            )
-        }
+    def archive_from_kafka() -> None:
+        """`subsnap archive`: the Kafka topic into the journal, when brokers are configured.
+
+        Archived segments are durable before their offsets are committed, so a retried or re-run
+        archive writes nothing twice.
+        """
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        brokers = setting("subsnap_kafka_brokers", "")
+        if not brokers:
+            raise AirflowSkipException("the Variable subsnap_kafka_brokers is not set: nothing to archive")
+        topic = setting("subsnap_kafka_topic", "subscriptions")
+        # The archive fills the journal of the configured lake; on a first run that folder is made here
+        # (the CLI refuses a missing lake folder, so that a mistyped --lake never becomes a new lake).
+        Path(setting("subsnap_lake", str(REPO / "lake"))).mkdir(parents=True, exist_ok=True)
+        run_cli("archive", lake_arg(), f"--brokers={brokers}", f"--topic={topic}", "--until-idle=10", "--json")
+
+    # One XCom of the summary (a dict return would otherwise push each key as well).
+    @task(trigger_rule="none_failed", multiple_outputs=False)
+    def build_snapshot(day: str, params=None) -> dict:
+        """`subsnap run --until DAY`; returns the run summary (no secrets) for validate and publish_summary."""
+        engine = params["engine"]
+        env = {}
+        if engine == "spark":
+            from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+            from airflow.sdk.log import mask_secret
+
+            remote = SparkConnectHook(conn_id="spark_connect_default").get_connection_url()
+            mask_secret(remote)
+            env["SPARK_REMOTE"] = remote
+        lines = run_cli("run", lake_arg(), f"--until={day}", f"--engine={engine}", "--json", env=env)
+        printed = [line for line in lines if line.strip()]
+        if not printed:
+            raise RuntimeError("subsnap run --json printed no report: check that the Variable subsnap_command calls subsnap")
+        report = json.loads(printed[-1])
+        return {key: report[key] for key in SUMMARY_KEYS}
+
+    @task
+    def validate(summary: dict) -> None:
+        """`subsnap validate --version N`: the version this run committed (or, when it committed
+        nothing, the version it found current)."""
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        version = summary["version"]
+        if version is None:
+            raise AirflowSkipException("the lake has no committed version yet: nothing to validate")
+        try:
+            run_cli("validate", lake_arg(), f"--version={version}")
+        except SubsnapExit as e:
+            if e.code != CHECK_FAILED:
+                raise
+            log.error("version %s of the snapshot failed its data-quality checks (the FAIL lines above)", version)
+            # The data does not change on a retry.
+            raise AirflowFailException(f"subsnap validate: version {version} failed its data-quality checks") from None
+
+    @task(multiple_outputs=False)
+    def publish_summary(summary: dict) -> dict:
         print("subsnap run summary: " + json.dumps(summary))
         return summary
 
     day = business_day()
-    remote = spark_remote()
-    day >> simulate_arrival >> build_snapshot
-    archive_from_kafka >> build_snapshot
-    remote >> build_snapshot
-    build_snapshot >> validate >> publish_summary()
+    summary = build_snapshot(day)
+    [simulate_arrival(day), archive_from_kafka()] >> summary
+    validate(summary) >> publish_summary(summary)

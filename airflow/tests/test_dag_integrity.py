@@ -12,6 +12,15 @@ from airflow.dag_processing.dagbag import DagBag
 DAGS = Path(__file__).resolve().parents[1] / "dags"
 
 
+def dag_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dagmod", DAGS / "subscription_snapshot.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="module")
 def dagbag() -> DagBag:
     return DagBag(dag_folder=str(DAGS))
@@ -33,17 +42,28 @@ def test_schedule_and_concurrency(dagbag: DagBag) -> None:
 def test_tasks_and_dependencies(dagbag: DagBag) -> None:
     dag = dagbag.dags["subscription_snapshot"]
     assert set(dag.task_ids) == {
-        "business_day", "spark_remote", "simulate_arrival", "archive_from_kafka", "build_snapshot", "validate",
-        "publish_summary",
+        "business_day", "simulate_arrival", "archive_from_kafka", "build_snapshot", "validate", "publish_summary",
     }
     downstream = {t.task_id: set(t.downstream_task_ids) for t in dag.tasks}
-    assert downstream["business_day"] == {"simulate_arrival"}
+    assert downstream["business_day"] == {"simulate_arrival", "build_snapshot"}
     assert downstream["simulate_arrival"] == {"build_snapshot"}
-    assert downstream["spark_remote"] == {"build_snapshot"}
     assert downstream["archive_from_kafka"] == {"build_snapshot"}
-    assert downstream["build_snapshot"] == {"validate"}
+    assert downstream["build_snapshot"] == {"validate", "publish_summary"}
     assert downstream["validate"] == {"publish_summary"}
     assert downstream["publish_summary"] == set()
+    # build_snapshot runs when the day arrived by Kafka only (simulate_arrival skipped), or the reverse.
+    assert dag.get_task("build_snapshot").trigger_rule == "none_failed"
+
+
+def test_no_task_runs_a_shell_or_renders_a_template_of_its_own(dagbag: DagBag) -> None:
+    """Values reach the CLI as arguments: no BashOperator, no template text; a task's arguments are XCom only."""
+    from airflow.sdk import XComArg
+
+    dag = dagbag.dags["subscription_snapshot"]
+    for t in dag.tasks:
+        assert type(t).__name__ == "_PythonDecoratedOperator", t.task_id
+        assert not t.templates_dict, t.task_id
+        assert all(isinstance(a, XComArg) for a in [*t.op_args, *t.op_kwargs.values()]), t.task_id
 
 
 def test_retries_and_timeouts(dagbag: DagBag) -> None:
@@ -65,21 +85,23 @@ def test_retries_and_timeouts(dagbag: DagBag) -> None:
     ],
 )
 def test_logical_date_to_business_day(logical: str, day: str) -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("dagmod", DAGS / "subscription_snapshot.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.business_day_for(pendulum.parse(logical), "2024-01-01") == day
+    assert dag_module().business_day_for(pendulum.parse(logical), "2024-01-01") == day
 
 
 def test_anchor_moves_the_first_day() -> None:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("dagmod", DAGS / "subscription_snapshot.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = dag_module()
     anchor = "2026-11-26T01:20:00+00:00"
     assert module.business_day_for(pendulum.parse(anchor), "2024-01-01", anchor) == "2024-01-01"
     assert module.business_day_for(pendulum.parse("2026-11-26T01:30:00+00:00"), "2024-01-01", anchor) == "2024-01-02"
     assert module.business_day_for(pendulum.parse("2026-11-26T01:10:00+00:00"), "2024-01-01", anchor) == "2023-12-31"
+
+
+def test_subsnap_command_is_split_into_words_not_run_by_a_shell() -> None:
+    module = dag_module()
+    repo = DAGS.parents[1]
+    assert module.command_argv(None) == ["node", str(repo / "bin" / "subsnap.js")]
+    assert module.command_argv("node '/opt/my tools/subsnap.js'") == ["node", "/opt/my tools/subsnap.js"]
+    assert module.command_argv("/usr/bin/env FOO=$(id) subsnap; rm -rf x") == [
+        "/usr/bin/env", "FOO=$(id)", "subsnap;", "rm", "-rf", "x"]
+    with pytest.raises(ValueError, match="subsnap_command is empty"):
+        module.command_argv("  ")

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { sameFingerprints } from '../lake/catalog-files.js';
 import { consumedFiles, type Commit, type ConsumedFile } from '../lake/commit-log.js';
@@ -7,6 +5,7 @@ import { compareJournalFiles, listJournalFiles, type JournalFile } from '../lake
 import type { Config } from './config.js';
 import { foldAndCommit, policiesRecord, requireCatalog, RunError, type Progress } from './fold-and-commit.js';
 import type { RunReport } from './run-report.js';
+import { versionFiles } from './lake-history.js';
 import { foldedFiles } from './version-lineage.js';
 import { asWriter } from './writer-session.js';
 
@@ -82,7 +81,7 @@ function baseVersion(
     const commit = commits[v - 1]!;
     const files = [...foldedFiles(commits, v).values()];
     const usable = files.every((f) => f.date < from && held.get(f.path)?.sha256 === f.sha256);
-    if (usable && compatible(commit) && existsSync(path.join(root, commit.snapshotPath))) return commit;
+    if (usable && compatible(commit) && versionFiles(root, commit).state === 'present') return commit;
   }
   return undefined;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_POLICIES, DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES, type Policies } from './policies.js';
 import { DEFAULT_SCHEMA, schemaProblems, type RecordSchema } from './record-schema.js';
 import { parseMemorySize } from './memory-size.js';
+import { nearestName } from './near-name.js';
 import { DEFAULT_MAX_REJECTED_SHARE } from './reject-threshold.js';
 
 export const ENGINES = ['duckdb', 'spark'] as const;
@@ -68,12 +69,35 @@ export class ConfigError extends Error {}
 
 export const DEFAULT_CONFIG_FILE = 'subsnap.config.json';
 
+/** The keys the object at `at` (a path into the configuration) may have, from the zod schema itself. */
+function knownKeysAt(schema: z.ZodType, at: PropertyKey[]): string[] {
+  let node: z.ZodType = schema;
+  for (let i = 0; ; i++) {
+    while (node instanceof z.ZodOptional || node instanceof z.ZodDefault) node = node.unwrap() as z.ZodType;
+    if (i === at.length) return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+    const step = at[i];
+    if (node instanceof z.ZodArray && typeof step === 'number') node = node.element as z.ZodType;
+    else if (node instanceof z.ZodObject && typeof step === 'string' && step in node.shape) node = node.shape[step] as z.ZodType;
+    else return [];
+  }
+}
+
 function describeIssues(error: z.ZodError, where: string, input: unknown): string {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      // An unknown key is most often a typo: name the nearest known key, else list them all.
+      const known = knownKeysAt(configFile, issue.path);
+      return issue.keys.map((key) => {
+        const at = [...issue.path, key].join('.');
+        const near = nearestName(key, known);
+        if (near) return `  ${at}: unknown key, did you mean "${near}"?`;
+        return `  ${at}: unknown key${known.length ? `; expected one of ${known.join(', ')}` : ''}`;
+      });
+    }
     const at = issue.path.length ? issue.path.join('.') : '(top level)';
     const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
     const got = issue.path.length && value !== undefined ? `got ${JSON.stringify(value)}, ` : '';
-    return `  ${at}: ${got}${issue.message}`;
+    return [`  ${at}: ${got}${issue.message}`];
   });
   return `invalid configuration in ${where}:\n${lines.join('\n')}`;
 }

@@ -4,8 +4,9 @@
  * the point.
  */
 
-/** The stages of a run. */
+/** The stages of a run. 'lock-written': the lock record is durable in its temp file, not yet linked as the lock. */
 export const RUN_CRASH_POINTS = [
+  'lock-written',
   'locked',
   'inspected',
   'folded',

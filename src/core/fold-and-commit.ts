@@ -147,8 +147,8 @@ async function foldInto(
     totalKeys,
     unmatchedSubscriptions: counts.previous_unmatched! - counts.replaced_unmatched! + counts.changed_unmatched!,
   };
+  await session.assertLockHeld();
   await writeCommit(layout, {
-    protocol: 1,
     version,
     parent: base?.version ?? null,
     operation: request.operation,

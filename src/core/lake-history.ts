@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Engine, Row } from '../engines/engine.js';
 import { readCommits, type Commit } from '../lake/commit-log.js';
 import { lakeLayout } from '../lake/layout.js';
+import { parquetTable } from './parquet-source.js';
 
 export class VersionError extends Error {}
 
@@ -12,6 +14,8 @@ export interface ResolvedVersion {
   commits: Commit[];
   /** Absolute directory of the version's Parquet files. */
   snapshotDir: string;
+  /** The version's Parquet files as its commit names them, relative to `snapshotDir` (read these, not a listing). */
+  snapshotFiles: string[];
   lakeRoot: string;
 }
 
@@ -21,10 +25,47 @@ export interface VersionSelector {
   asOf?: string;
 }
 
+/** Whether a version's Parquet files can be read, and if not, why. */
+export type VersionFiles =
+  | { state: 'present' }
+  /** Its folder is gone: vacuum removed it (commit records stay). */
+  | { state: 'removed'; reason: string }
+  /** Its folder is there but a file its commit names is not: the lake was damaged. */
+  | { state: 'incomplete'; reason: string };
+
+/** Checks the files a version's commit names, without reading them. */
+export function versionFiles(lakeRoot: string, commit: Commit): VersionFiles {
+  const dir = path.join(lakeRoot, commit.snapshotPath);
+  if (!existsSync(dir)) return { state: 'removed', reason: `version ${commit.version}'s files were removed by vacuum` };
+  const missing = (commit.snapshotFiles ?? []).filter((f) => !existsSync(path.join(dir, f)));
+  if (missing.length === 0) return { state: 'present' };
+  return {
+    state: 'incomplete',
+    reason: `version ${commit.version}'s folder ${commit.snapshotPath} lacks ${missing.slice(0, 3).join(', ')}` +
+      `${missing.length > 3 ? ` and ${missing.length - 3} more` : ''} (named by its commit record)`,
+  };
+}
+
+/** Whether the quarantine folder a commit names is there (vacuum removes it once its journal days are past the TTL). */
+export function quarantinePresent(lakeRoot: string, commit: Commit): boolean {
+  return commit.quarantinePath !== null && existsSync(path.join(lakeRoot, commit.quarantinePath));
+}
+
 function asOfInstant(asOf: string): number {
   const instant = /^\d{4}-\d{2}-\d{2}$/.test(asOf) ? Date.parse(`${asOf}T23:59:59.999Z`) : Date.parse(asOf);
   if (Number.isNaN(instant)) throw new VersionError(`--as-of: got ${asOf}, expected a date YYYY-MM-DD or an ISO timestamp`);
   return instant;
+}
+
+/**
+ * The version history for `subsnap log`: every commit, and which versions' files were removed.
+ * Unlike resolveVersion it reads no version, so it works whatever vacuum removed.
+ */
+export async function readHistory(lake: string): Promise<{ commits: Commit[]; files: Map<number, VersionFiles> }> {
+  const layout = lakeLayout(lake);
+  const commits = await readCommits(layout);
+  if (commits.length === 0) throw new VersionError(`no committed snapshot in ${layout.root} yet: run \`subsnap run\` first`);
+  return { commits, files: new Map(commits.map((c) => [c.version, versionFiles(layout.root, c)])) };
 }
 
 /** A committed version (the current one by default), with its parent, from the commit log. */
@@ -41,15 +82,61 @@ export async function resolveVersion(lake: string, selector: VersionSelector = {
   }
   const commit = commits[wanted - 1];
   if (!commit) throw new VersionError(`no version ${wanted}: versions are 1..${commits.length}`);
-  const snapshotDir = path.join(layout.root, commit.snapshotPath);
-  if (!existsSync(snapshotDir)) {
-    throw new VersionError(`the files of version ${wanted} were removed by \`subsnap vacuum\`; its commit record remains in the log`);
+  const files = versionFiles(layout.root, commit);
+  if (files.state === 'removed') {
+    const kept = commits.filter((c) => versionFiles(layout.root, c).state === 'present').map((c) => c.version);
+    throw new VersionError(
+      `the files of version ${wanted} were removed by \`subsnap vacuum\`; its commit record remains in the log ` +
+        `(versions with files: ${kept.length ? compactList(kept) : 'none'})`,
+    );
+  }
+  if (files.state === 'incomplete') {
+    throw new VersionError(
+      `${files.reason}: the version cannot be read; \`subsnap rollback N\` to an intact version, or \`subsnap backfill\`, commits a readable one`,
+    );
   }
   return {
     commit,
     previous: commit.parent ? commits[commit.parent - 1] : undefined,
     commits,
-    snapshotDir,
+    snapshotDir: path.join(layout.root, commit.snapshotPath),
+    snapshotFiles: [...(commit.snapshotFiles ?? [])],
     lakeRoot: layout.root,
   };
+}
+
+/**
+ * Rows of a resolved version for `subsnap show`, in key order: the files its commit names, read
+ * through the engine; a damaged file is an error naming the version and the folder, not the engine's.
+ */
+export async function versionRows(
+  engine: Engine, target: ResolvedVersion, options: { /** The configured key, for commits that record no schema. */ key: string; id?: string; limit: number },
+): Promise<Row[]> {
+  const int64 = (text: string) => /^-?\d{1,19}$/.test(text) && BigInt(text) >= -(2n ** 63n) && BigInt(text) < 2n ** 63n;
+  if (options.id !== undefined && !int64(options.id)) throw new VersionError(`--id: got ${options.id}, expected a 64-bit integer`);
+  const d = engine.dialect;
+  const { commit } = target;
+  const key = d.identifier((commit.schema as { key?: string } | undefined)?.key ?? options.key);
+  try {
+    const table = await parquetTable(engine, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
+    const where = options.id !== undefined ? `WHERE ${key} = CAST(${d.literal(options.id)} AS BIGINT)` : '';
+    return await engine.query(`SELECT * FROM ${table} ${where} ORDER BY ${key} LIMIT ${Math.max(0, Math.floor(options.limit))}`);
+  } catch (error) {
+    throw new VersionError(
+      `cannot read the Parquet files of version ${commit.version} in ${commit.snapshotPath}: ${(error as Error).message.split('\n')[0]}; ` +
+        '`subsnap validate --version ' + String(commit.version) + '` checks them',
+    );
+  }
+}
+
+/** `1-3, 5, 7-9`: runs of consecutive versions. */
+function compactList(versions: number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < versions.length; ) {
+    let j = i;
+    while (j + 1 < versions.length && versions[j + 1] === versions[j]! + 1) j++;
+    runs.push(i === j ? String(versions[i]) : `${versions[i]}-${versions[j]}`);
+    i = j + 1;
+  }
+  return runs.join(', ');
 }

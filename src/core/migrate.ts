@@ -21,7 +21,7 @@ import { asWriter } from './writer-session.js';
  */
 export async function migrateSnapshot(config: Config, engine: Engine): Promise<RunReport> {
   const started = Date.now();
-  return asWriter(config.lake, async ({ layout, current }) => {
+  return asWriter(config.lake, async ({ layout, current, assertLockHeld }) => {
     if (!current) throw new RunError('nothing to migrate: no version yet (the first run uses the configuration as it is)');
     const before = { schema: (current.schema as RecordSchema | undefined) ?? DEFAULT_SCHEMA, pii: current.policies.pii as Policies['pii'] };
     const after = { schema: config.schema, pii: config.policies.pii };
@@ -79,8 +79,9 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     const published = await publishVersion(layout, version, runDir, staged, null);
     const totalKeys = Number(row?.total ?? 0);
     const counts = { ...unchangedCounts(current), totalKeys, unchanged: totalKeys, unmatchedSubscriptions: Number(row?.unmatched ?? 0) };
+    await assertLockHeld();
     await writeCommit(layout, {
-      protocol: 1, version, parent: current.version, operation: 'migrate', committedAt: new Date().toISOString(), engine: engine.name,
+      version, parent: current.version, operation: 'migrate', committedAt: new Date().toISOString(), engine: engine.name,
       ...published, consumed: [], catalog, policies, schema: after.schema, columns, counts,
     });
     await fs.rm(runDir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 /** The journal record: field names, types, key. Configuration, with the brief's schema as default. */
+import { nearestName } from './near-name.js';
 
 export type FieldType = 'bigint' | 'boolean' | 'string' | 'date' | `decimal(${number},${number})`;
 
@@ -50,6 +51,26 @@ export function decimalShape(type: FieldType): { precision: number; scale: numbe
   return match ? { precision: Number(match[1]), scale: Number(match[2]) } : undefined;
 }
 
+/**
+ * Names are data: any text is a legal field name (quotes, dots, brackets, spaces, any script) and
+ * is handled exactly wherever it goes. Only an empty name and control characters (U+0000 to
+ * U+001F) are refused: they cannot be told apart in messages, logs and most tools.
+ */
+function nameProblems(schema: RecordSchema): string[] {
+  const named: [string, string][] = [
+    ['key', schema.key],
+    ...schema.fields.map((f, i): [string, string] => [`field #${i + 1}`, f.name]),
+    ['join field', schema.joinField],
+    ...(schema.orderField !== undefined ? [['order field', schema.orderField] as [string, string]] : []),
+  ];
+  const problems: string[] = [];
+  for (const [role, name] of named) {
+    if (name === '') problems.push(`${role}: the name is empty`);
+    else if (/[\u0000-\u001f]/.test(name)) problems.push(`${role} ${JSON.stringify(name)}: the name contains a control character (U+0000 to U+001F)`);
+  }
+  return problems;
+}
+
 /** Problems with a schema from configuration, as messages a user can act on. */
 export function schemaProblems(schema: RecordSchema): string[] {
   const problems: string[] = [];
@@ -68,11 +89,16 @@ export function schemaProblems(schema: RecordSchema): string[] {
     problems.push(`join field ${schema.joinField} must be a string field of the schema`);
   }
   if (schema.orderField !== undefined) {
-    const field = schema.fields.find((f) => f.name === schema.orderField);
-    if (!field) problems.push(`order field ${schema.orderField} must be a non-key field of the schema`);
-    else if (field.type === 'boolean') problems.push(`order field ${schema.orderField} is boolean: expected a bigint, string, date or decimal field`);
-    if (schema.pii.includes(schema.orderField)) problems.push(`order field ${schema.orderField} is a PII field: its values would not be kept to order by`);
+    const order = schema.orderField;
+    const field = schema.fields.find((f) => f.name === order);
+    if (order === schema.key) problems.push(`order field ${order} is the key: expected a non-key field of the schema`);
+    else if (!field) {
+      const near = nearestName(order, schema.fields.map((f) => f.name));
+      problems.push(`order field ${order} must be a non-key field of the schema${near ? ` (did you mean ${near}?)` : ''}`);
+    } else if (field.type === 'boolean') problems.push(`order field ${order} is boolean: expected a bigint, string, date or decimal field`);
+    if (schema.pii.includes(order)) problems.push(`order field ${order} is a PII field: its values would not be kept to order by`);
   }
+  problems.push(...nameProblems(schema));
   if (schema.interval) {
     for (const end of [schema.interval.start, schema.interval.end]) {
       if (!schema.fields.some((f) => f.name === end && f.type === 'date')) problems.push(`interval field ${end} must be a date field`);

@@ -3,6 +3,7 @@
  * high almost always means a broken producer or a schema change, not noise; the message says what
  * was rejected and, when a field is missing but a member with a near name exists, which one.
  */
+import { nearestName } from './near-name.js';
 import { RunError } from './run-error.js';
 
 export const DEFAULT_MAX_REJECTED_SHARE = 0.1;
@@ -41,30 +42,4 @@ export function rejectedShareError(summary: RejectSummary, missingFields: string
   }
   lines.push('  fix the journal or the schema; to fold such a day anyway, run with --max-rejected-share 1 (the records then go to the quarantine)');
   return new RejectedShareError(lines.join('\n'));
-}
-
-/** The name closest to `wanted` (same letters but for case, or at most two edits away), if any. */
-export function nearestName(wanted: string, names: string[]): string | undefined {
-  const lower = wanted.toLowerCase();
-  const sameCase = names.find((n) => n !== wanted && n.toLowerCase() === lower);
-  if (sameCase) return sameCase;
-  let best: { name: string; distance: number } | undefined;
-  for (const name of names) {
-    if (name === wanted) continue;
-    const distance = editDistance(lower, name.toLowerCase());
-    if (distance <= Math.min(2, Math.floor(wanted.length / 2)) && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }

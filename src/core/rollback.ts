@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { existsSync } from 'node:fs';
 import { writeCommit } from '../lake/commit-log.js';
 import { RunError } from './fold-and-commit.js';
+import { versionFiles } from './lake-history.js';
 import { unchangedCounts, type RunReport } from './run-report.js';
 import { asWriter } from './writer-session.js';
 
@@ -12,13 +12,13 @@ import { asWriter } from './writer-session.js';
  */
 export async function rollbackTo(lake: string, target: number): Promise<RunReport> {
   const started = Date.now();
-  return asWriter(lake, async ({ layout, commits, current }) => {
+  return asWriter(lake, async ({ layout, commits, current, assertLockHeld }) => {
     const to = commits[target - 1];
     if (!to || !current) throw new RunError(`no version ${target}: versions are 1..${commits.length}`);
-    if (!existsSync(path.join(layout.root, to.snapshotPath))) {
-      throw new RunError(`the files of version ${target} were removed by vacuum: it cannot be restored`);
-    }
+    const files = versionFiles(layout.root, to);
+    if (files.state !== 'present') throw new RunError(`${files.reason}: version ${target} cannot be restored`);
     const version = current.version + 1;
+    await assertLockHeld();
     await writeCommit(layout, {
       ...to,
       version,

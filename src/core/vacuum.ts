@@ -1,15 +1,17 @@
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { sha256File } from '../lake/catalog-files.js';
 import type { Commit } from '../lake/commit-log.js';
 import { listJournalFiles } from '../lake/journal-files.js';
-import { RunError } from './fold-and-commit.js';
+import { archiveQuarantineDir, type LakeLayout } from '../lake/layout.js';
+import { RunError } from './run-error.js';
 import { foldedFiles } from './version-lineage.js';
 import { asWriter } from './writer-session.js';
 
 export interface VacuumOptions {
   /** Keep the files of this many most recent versions (the current one always). */
   keepVersions: number;
-  /** Remove journal files older than this many days before the newest journal day of the current version. */
+  /** Remove journal files (and the quarantine of their days) older than this many days before the newest journal day of the current version. */
   journalTtlDays?: number;
   dryRun: boolean;
 }
@@ -18,55 +20,163 @@ export interface VacuumReport {
   dryRun: boolean;
   removedVersions: number[];
   removedJournalFiles: string[];
+  /** Journal files past the TTL kept because their content differs from what was folded (a backfill needs them). */
+  keptChangedJournalFiles: string[];
+  /** Quarantine folders removed (paths relative to the lake root): `quarantine/version=N` and `quarantine/archive/date=DAY`. */
+  removedQuarantine: string[];
   journalCutoff: string | null;
+  warnings: string[];
   message: string;
 }
 
 const dayBefore = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
+const toPosix = (p: string) => p.split(path.sep).join('/');
+const ARCHIVE_DAY = /^date=(\d{4}-\d{2}-\d{2})$/;
 
 /**
- * Deletes the files of old versions and journal files past their TTL. Never the current version,
- * never files a kept version still names (a rollback shares its target's files), and never a journal
- * file that no kept version holds: such a file is still needed by a run or a backfill. Commit records
+ * Deletes the files of old versions, and journal files past their TTL with the quarantine of their
+ * days. Never the current version, never files a kept version still names (a rollback shares its
+ * target's files), never a journal file that no kept version holds (a run or a backfill still needs
+ * it), and never one whose content changed since it was folded (a backfill needs it). Commit records
  * stay: the history remains readable, and reading a removed version says so.
  */
 export async function vacuumLake(lake: string, options: VacuumOptions): Promise<VacuumReport> {
   if (!Number.isInteger(options.keepVersions) || options.keepVersions < 1) throw new RunError('--keep-versions must be at least 1');
-  return asWriter(lake, async ({ layout, commits, current }) => {
-    if (!current) return { dryRun: options.dryRun, removedVersions: [], removedJournalFiles: [], journalCutoff: null, message: 'nothing to vacuum: no version yet' };
+  if (options.journalTtlDays !== undefined && !(Number.isInteger(options.journalTtlDays) && options.journalTtlDays >= 0)) {
+    throw new RunError(`--journal-ttl: got ${options.journalTtlDays}, expected a whole number of days >= 0`);
+  }
+  return asWriter(lake, async ({ layout, commits, current, assertLockHeld }) => {
+    const report: VacuumReport = {
+      dryRun: options.dryRun, removedVersions: [], removedJournalFiles: [], keptChangedJournalFiles: [], removedQuarantine: [],
+      journalCutoff: null, warnings: [], message: 'nothing to vacuum: no version yet',
+    };
+    if (!current) return report;
     const kept = commits.slice(-options.keepVersions);
     const keptPaths = new Set(kept.map((c) => c.snapshotPath));
     const removable = commits.filter(
       (c: Commit) => !kept.includes(c) && !keptPaths.has(c.snapshotPath) && existsSync(path.join(layout.root, c.snapshotPath)),
     );
+    report.removedVersions = removable.map((c) => c.version);
 
-    let journalCutoff: string | null = null;
-    const removedJournalFiles: string[] = [];
+    const quarantine: string[] = [];
+    const archiveDays: string[] = [];
     if (options.journalTtlDays !== undefined) {
       const held = foldedFiles(commits, current.version);
       const newest = [...held.values()].reduce((max, f) => (f.date > max ? f.date : max), '');
       if (newest) {
-        journalCutoff = dayBefore(newest, options.journalTtlDays);
+        const cutoff = dayBefore(newest, options.journalTtlDays);
+        report.journalCutoff = cutoff;
         const { files } = await listJournalFiles(layout.journal);
+        const unchanged: typeof files = [];
         for (const f of files) {
-          // Only files the current version holds, as they were when folded (a changed file awaits backfill).
+          // Only files the current version holds, and only as they were when folded: content, not size, decides.
           const folded = held.get(f.path);
-          if (f.date < journalCutoff && folded?.size === f.size) removedJournalFiles.push(f.path);
+          if (f.date >= cutoff || !folded) continue;
+          if (folded.size === f.size && (await sha256File(f.absPath)) === folded.sha256) unchanged.push(f);
+          else {
+            report.keptChangedJournalFiles.push(f.path);
+            report.warnings.push(
+              `kept journal file ${f.path}: it changed since it was folded (sha256 differs from the commit log); ` +
+                `\`subsnap backfill --from ${f.date}\` folds its new content, a later vacuum removes it`,
+            );
+          }
         }
+        // `backfill --from DAY` refolds every held file of DAY and later: keep them while a changed file awaits it.
+        const firstChanged = report.keptChangedJournalFiles.map((p) => held.get(p)!.date).sort()[0];
+        const waiting = firstChanged === undefined ? [] : unchanged.filter((f) => f.date >= firstChanged);
+        report.removedJournalFiles = unchanged.filter((f) => !waiting.includes(f)).map((f) => f.path);
+        if (waiting.length) {
+          report.warnings.push(
+            `kept ${waiting.length} unchanged journal file(s) of days from ${firstChanged} on past the TTL: ` +
+              `\`subsnap backfill --from ${firstChanged}\` needs them with the changed file(s)`,
+          );
+        }
+        // A run's rejects come from the files it consumed: past the TTL once all of their days are.
+        for (const c of commits) {
+          if (!c.quarantinePath || c.consumed.length === 0 || !c.consumed.every((f) => f.date < cutoff)) continue;
+          if (existsSync(path.join(layout.root, c.quarantinePath))) quarantine.push(c.quarantinePath);
+        }
+        archiveDays.push(...(await archiveQuarantineDays(layout, cutoff)));
       }
     }
+    report.removedQuarantine = [...quarantine, ...archiveDays.map((d) => toPosix(path.relative(layout.root, d)))];
+
     if (!options.dryRun) {
-      for (const c of removable) await fs.rm(path.join(layout.root, c.snapshotPath), { recursive: true, force: true });
-      for (const f of removedJournalFiles) await fs.rm(path.join(layout.journal, f), { force: true });
+      // Deleting is vacuum's commit: only the lock's holder may do it.
+      await assertLockHeld();
+      const trash = path.join(layout.staging, 'vacuum');
+      for (const c of removable) await removeFolder(layout, trash, c.snapshotPath);
+      for (const q of quarantine) await removeFolder(layout, trash, q);
+      for (const dir of archiveDays) {
+        const left = await removeArchiveDay(dir);
+        if (left) report.warnings.push(`${toPosix(path.relative(layout.root, dir))}: kept ${left} file(s) that \`subsnap archive\` is writing`);
+      }
+      for (const f of report.removedJournalFiles) await fs.rm(path.join(layout.journal, f), { force: true });
+      await fs.rm(trash, { recursive: true, force: true });
+      await fs.rmdir(layout.staging).catch(() => undefined);
     }
     const verb = options.dryRun ? 'would remove' : 'removed';
-    return {
-      dryRun: options.dryRun,
-      removedVersions: removable.map((c) => c.version),
-      removedJournalFiles,
-      journalCutoff,
-      message: `${verb} the files of ${removable.length} version(s) and ${removedJournalFiles.length} journal file(s)` +
-        (journalCutoff ? ` (journal days before ${journalCutoff})` : ''),
-    };
+    report.message =
+      `${verb} the files of ${removable.length} version(s), ${report.removedJournalFiles.length} journal file(s) ` +
+      `and ${report.removedQuarantine.length} quarantine folder(s)` +
+      (report.journalCutoff ? ` (journal days before ${report.journalCutoff})` : '') +
+      (report.keptChangedJournalFiles.length ? `; kept ${report.keptChangedJournalFiles.length} changed journal file(s) for a backfill` : '');
+    return report;
   });
+}
+
+/**
+ * Moves a folder into the writer's staging area, then deletes it: a crash midway never leaves a
+ * half-deleted version (which a backfill could take as its base) or quarantine; the next writer
+ * clears staging.
+ */
+async function removeFolder(layout: LakeLayout, trash: string, relative: string): Promise<void> {
+  const from = path.join(layout.root, relative);
+  const to = path.join(trash, relative.replace(/[\\/]/g, '+'));
+  await fs.mkdir(trash, { recursive: true });
+  try {
+    await fs.rename(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code !== 'EXDEV') throw error;
+    await fs.rm(from, { recursive: true, force: true });
+    return;
+  }
+  await fs.rm(to, { recursive: true, force: true });
+}
+
+/** `quarantine/archive/date=DAY` folders of days before `cutoff`, absolute paths. */
+async function archiveQuarantineDays(layout: LakeLayout, cutoff: string): Promise<string[]> {
+  const root = archiveQuarantineDir(layout);
+  let entries;
+  try {
+    entries = await fs.readdir(root, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return entries
+    .filter((e) => e.isDirectory() && (ARCHIVE_DAY.exec(e.name)?.[1] ?? cutoff) < cutoff)
+    .map((e) => path.join(root, e.name))
+    .sort();
+}
+
+/**
+ * The archive writes its files as hidden `.NAME.pending` first, under its own lock, not the
+ * snapshot's: visible files are complete and removed one by one; the folder goes once empty, so a
+ * segment being written is left alone. Returns how many files were left.
+ */
+async function removeArchiveDay(dir: string): Promise<number> {
+  const names = await fs.readdir(dir);
+  for (const name of names.filter((n) => !n.startsWith('.'))) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+  try {
+    await fs.rmdir(dir);
+    return 0;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 0;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    return (await fs.readdir(dir)).length;
+  }
 }

@@ -8,18 +8,23 @@ export interface WriterSession {
   layout: LakeLayout;
   commits: Commit[];
   current: Commit | undefined;
+  /**
+   * Throws unless this process still holds the lake's lock (another takes it over once its lease
+   * runs out), and renews the lease: call it right before writing the commit record.
+   */
+  assertLockHeld: () => Promise<void>;
 }
 
 /** Runs `work` as the lake's one writer: lock, read the log, clear a crashed writer's leftovers. */
 export async function asWriter<T>(lake: string, work: (session: WriterSession) => Promise<T>): Promise<T> {
   const layout = lakeLayout(lake);
-  const lock = await acquireWriterLock(layout.lock);
+  const lock = await acquireWriterLock(layout.lock, { beforeLink: () => crashPoint('lock-written') });
   try {
     crashPoint('locked');
     const commits = await readCommits(layout);
     const current = commits.at(-1);
     await removeLeftovers(layout, current?.version ?? 0);
-    return await work({ layout, commits, current });
+    return await work({ layout, commits, current, assertLockHeld: () => lock.assertHeld() });
   } finally {
     await lock.release();
   }

@@ -79,10 +79,6 @@ export interface SqlDialect {
   hmacSha256Hex(expr: string, innerPadHex: string, outerPadHex: string): string;
   /** A table expression reading exactly these Parquet files (paths from Engine.readPaths). */
   readParquetFiles(files: string[]): string;
-  /** @deprecated being replaced by readParquetFiles (a folder's files listed by the lake module). */
-  readParquet(dir: string): string;
-  /** @deprecated use identifier. */
-  quote(identifier: string): string;
   /** A statement writing `select` as Parquet into the (new, empty) directory `dir`. */
   writeParquet(select: string, dir: string): string;
   /** A relation of literal rows (numbers are cast to the column's SQL type). */

@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { isCalendarDate } from '../lake/journal-files.js';
+import { isSingleJsonValue } from '../lake/json-text.js';
 
 export interface KafkaMessage {
   partition: number;
@@ -61,21 +62,27 @@ export function compactJson(text: string): string {
   return out + text.slice(from);
 }
 
-function dayOfField(parsed: unknown, field: string): string | undefined {
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-  const value = (parsed as Record<string, unknown>)[field];
+function dayOfField(record: Record<string, unknown>, field: string): string | undefined {
+  const value = record[field];
   if (typeof value !== 'string') return undefined;
   const day = value.slice(0, 10);
   return /^\d{4}-\d{2}-\d{2}/.test(value) && isCalendarDate(day) ? day : undefined;
 }
 
+/** The JSON type of a parsed value, in the words of docs/SEMANTICS.md. */
+const jsonType = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
+
 const keyText = (key: Buffer | null) => (key === null ? null : isUtf8(key) ? key.toString('utf8') : `base64:${key.toString('base64')}`);
 
 /**
- * A message becomes a journal line when its value is one UTF-8 JSON value (its judgement as a
- * record is the run's: a JSON array, say, is archived and then quarantined by the run). It is
- * quarantined here when it cannot be a line of an NDJSON file: no value (a tombstone: a key is
- * never deleted), not UTF-8, not JSON, or, with a day field, no day.
+ * A message becomes a journal line when its value is one JSON object: UTF-8 text that is strict JSON
+ * as the run reads it (docs/SEMANTICS.md, "JSON": RFC 8259, no trailing commas, NaN, comments or text
+ * after the value, no lone surrogate escapes), whose top-level value is an object. Anything else is
+ * quarantined here, with the message's topic, partition and offset: the archive's journal files are
+ * line-delimited JSON objects and nothing else, whoever reads them. Reasons: no value (a tombstone:
+ * a key is never deleted), not UTF-8, malformed JSON, not a JSON object, or, with a day field, no
+ * day. An object is otherwise the run's to judge, with file and line: one with a member name twice
+ * is valid JSON, archived as it is, and rejected by the run ("duplicate member name").
  */
 export function archiveMessage(topic: string, message: KafkaMessage, rule: DayRule): ArchivedMessage {
   const timestampDay = utcDay(message.timestamp);
@@ -90,15 +97,14 @@ export function archiveMessage(topic: string, message: KafkaMessage, rule: DayRu
   if (message.value === null) return quarantine('tombstone (no value): keys are never deleted', { value: null });
   if (!isUtf8(message.value)) return quarantine('not valid UTF-8', { valueBase64: message.value.toString('base64') });
   const text = message.value.toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return quarantine('malformed JSON', { value: text });
+  if (!isSingleJsonValue(text)) return quarantine('malformed JSON', { value: text });
+  const parsed: unknown = JSON.parse(text);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return quarantine(`not a JSON object: got ${jsonType(parsed)}`, { value: text });
   }
   let day = timestampDay;
   if (rule.kind === 'field') {
-    const fromField = dayOfField(parsed, rule.field);
+    const fromField = dayOfField(parsed as Record<string, unknown>, rule.field);
     if (!fromField) return quarantine(`no day: field ${rule.field} is missing or not a date`, { value: text });
     day = fromField;
   }

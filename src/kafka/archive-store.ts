@@ -21,22 +21,9 @@ import { crashPoint } from '../core/fault-points.js';
 import { archiveQuarantineDir, archiveStateDir, dayFolderName, type LakeLayout } from '../lake/layout.js';
 import { acquireWriterLock, LakeLockedError, type WriterLock } from '../lake/writer-lock.js';
 import { parseSegmentFileName, segmentFileName, type QuarantineEntry } from './archive-records.js';
+import { ArchiveStateError, emptyArchiveState, formatArchiveState, parseArchiveState, type ArchiveGap, type ArchiveState } from './archive-state.js';
 
-export interface ArchiveGap {
-  partition: number;
-  /** First and last offsets that Kafka deleted (retention) before the archive read them. */
-  first: string;
-  last: string;
-  recordedAt: string;
-}
-
-interface ArchiveState {
-  protocol: 1;
-  topic: string;
-  /** Per partition, the first offset not yet archived. */
-  next: Record<string, string>;
-  gaps: ArchiveGap[];
-}
+export type { ArchiveGap } from './archive-state.js';
 
 export interface SegmentContent {
   partition: number;
@@ -72,12 +59,15 @@ export class ArchiveStore {
       throw error;
     }
     try {
-      let state: ArchiveState = { protocol: 1, topic, next: {}, gaps: [] };
+      const file = path.join(dir, `${topic}.json`);
+      let state = emptyArchiveState(topic);
+      let text: string | undefined;
       try {
-        state = JSON.parse(await fs.readFile(path.join(dir, `${topic}.json`), 'utf8')) as ArchiveState;
+        text = await fs.readFile(file, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ArchiveStateError(`cannot read archive state ${file}: ${(error as Error).message}`);
       }
+      if (text !== undefined) state = parseArchiveState(text, file, topic);
       const store = new ArchiveStore(layout, topic, state, lock);
       return { store, recovered: await store.recover() };
     } catch (error) {
@@ -146,7 +136,9 @@ export class ArchiveStore {
   }
 
   private async saveState(): Promise<void> {
-    await replaceDurable(path.join(archiveStateDir(this.layout), `${this.topic}.json`), `${JSON.stringify(this.state, null, 1)}\n`);
+    // The state file is the archive's commit point: only the lock's holder may move it.
+    await this.lock.assertHeld();
+    await replaceDurable(path.join(archiveStateDir(this.layout), `${this.topic}.json`), formatArchiveState(this.state));
   }
 
   /** Pending files of this topic: renamed if their segment is committed in the state, else removed. */

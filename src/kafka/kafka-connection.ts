@@ -20,3 +20,20 @@ export function kafkaClient(brokers: string[], clientId: string): Kafka {
     },
   });
 }
+
+/**
+ * Runs `work` again while it fails with an error Kafka calls retriable (a group coordinator still
+ * loading after a broker start, a leader moving), for at most `forMs`: admin requests such as
+ * fetching a group's offsets are not retried by the client itself.
+ */
+export async function retryRetriable<T>(work: () => Promise<T>, forMs = 30_000): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || Date.now() + wait > deadline) throw error;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}

@@ -1,49 +1,92 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { createDurableExclusive } from './durable-fs.js';
 import { commitPath, type LakeLayout } from './layout.js';
 
+/** The protocol of the commit records this version writes; it reads 1 up to this. */
+export const COMMIT_PROTOCOL = 2;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest: 64 lowercase hex digits');
+
+const fileFingerprintSchema = z.object({
+  path: z.string().min(1),
+  size: z.number().int().nonnegative(),
+  sha256,
+}).strict();
+
 /** A journal file as folded by a commit: what makes a rerun a no-op and a changed file detectable. */
-export interface ConsumedFile {
-  path: string;
-  date: string;
-  size: number;
-  sha256: string;
-}
+const consumedFileSchema = z.object({
+  path: z.string().min(1),
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD'),
+  size: z.number().int().nonnegative(),
+  sha256,
+}).strict();
 
-export interface FileFingerprint {
-  path: string;
-  size: number;
-  sha256: string;
-}
+const columnSpecSchema = z.object({ name: z.string().min(1), type: z.string().min(1) }).strict();
 
-export interface ColumnSpec {
-  name: string;
-  type: string;
-}
-
-/** The commit record, written last; see docs/PROTOCOL.md for every field. */
-export interface Commit {
-  protocol: 1;
-  version: number;
-  parent: number | null;
-  operation: string;
-  committedAt: string;
-  engine: string;
+/**
+ * The commit record, written last; docs/PROTOCOL.md says what each field means. A field this
+ * version does not know makes a record invalid, not ignored: within protocols 1 and 2 every field
+ * is known, so an unknown one means a damaged or hand-edited record (a writer that adds a field
+ * raises the protocol), and `rollback`, which copies a record, never carries one along unread.
+ */
+export const commitSchema = z.object({
+  protocol: z.union([z.literal(1), z.literal(COMMIT_PROTOCOL)]),
+  version: z.number().int().positive(),
+  parent: z.number().int().positive().nullable(),
+  operation: z.enum(['run', 'backfill', 'rollback', 'migrate']),
+  committedAt: z.iso.datetime({ offset: true }),
+  engine: z.string().min(1),
   /** Relative to the lake root, posix separators. */
-  snapshotPath: string;
-  snapshotFiles: string[];
-  quarantinePath: string | null;
-  consumed: ConsumedFile[];
-  catalog: FileFingerprint[];
-  policies: Record<string, string>;
-  /** The record schema the version was built with (configuration, see the README). */
-  schema?: unknown;
-  columns: ColumnSpec[];
-  counts: Record<string, number>;
-}
+  snapshotPath: z.string().min(1),
+  snapshotFiles: z.array(z.string().min(1)),
+  quarantinePath: z.string().min(1).nullable(),
+  consumed: z.array(consumedFileSchema),
+  catalog: z.array(fileFingerprintSchema),
+  policies: z.record(z.string(), z.string()),
+  /** The record schema the version was built with (configuration, see the README); absent in early records. */
+  schema: z.unknown().optional(),
+  columns: z.array(columnSpecSchema),
+  counts: z.record(z.string(), z.number()),
+}).strict();
+
+export type Commit = z.infer<typeof commitSchema>;
+export type ConsumedFile = z.infer<typeof consumedFileSchema>;
+export type FileFingerprint = z.infer<typeof fileFingerprintSchema>;
+export type ColumnSpec = z.infer<typeof columnSpecSchema>;
+/** What a writer passes to writeCommit: the protocol is the one this version writes. */
+export type CommitDraft = Omit<Commit, 'protocol'>;
 
 export class CommitLogError extends Error {}
+
+/** A record of a newer protocol: this version cannot read the lake, whatever the command. */
+export class CommitProtocolError extends CommitLogError {}
+
+const issuesText = (error: z.ZodError) =>
+  error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`).join('; ');
+
+/** Parses the text of the commit record `file`. */
+export function parseCommit(text: string, file: string): Commit {
+  const damaged = (problem: string) =>
+    new CommitLogError(`commit record ${file} is damaged (${problem}): the commit log cannot be read; restore the file from a backup`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw damaged(`not valid JSON (${(error as Error).message})`);
+  }
+  // The protocol first: a newer writer may have changed everything else.
+  const protocol = z.object({ protocol: z.number().int() }).safeParse(json);
+  if (protocol.success && protocol.data.protocol > COMMIT_PROTOCOL) {
+    throw new CommitProtocolError(
+      `commit record ${file} was written by a newer subsnap (protocol ${protocol.data.protocol}; this one reads up to ${COMMIT_PROTOCOL}): upgrade subsnap`,
+    );
+  }
+  const parsed = commitSchema.safeParse(json);
+  if (!parsed.success) throw damaged(issuesText(parsed.error));
+  return parsed.data;
+}
 
 /** All commits, oldest first; the log must be the contiguous versions 1..N. */
 export async function readCommits(layout: LakeLayout): Promise<Commit[]> {
@@ -57,15 +100,21 @@ export async function readCommits(layout: LakeLayout): Promise<Commit[]> {
   const versions = names.filter((n) => /^\d{8}\.json$/.test(n)).sort();
   const commits: Commit[] = [];
   for (const [index, name] of versions.entries()) {
+    if (Number(name.slice(0, 8)) !== index + 1) {
+      throw new CommitLogError(`commit log has a gap: expected version ${index + 1}, found ${name}`);
+    }
     const file = path.join(layout.log, name);
-    let commit: Commit;
+    let text: string;
     try {
-      commit = JSON.parse(await fs.readFile(file, 'utf8')) as Commit;
+      text = await fs.readFile(file, 'utf8');
     } catch (error) {
       throw new CommitLogError(`commit record ${file} is unreadable (${(error as Error).message}); the log is damaged`);
     }
+    const commit = parseCommit(text, file);
     if (commit.version !== index + 1) {
-      throw new CommitLogError(`commit log has a gap: expected version ${index + 1}, found ${name}`);
+      throw new CommitLogError(
+        `commit record ${file} is damaged (version: it says ${commit.version}, its name ${index + 1}): the commit log cannot be read; restore the file from a backup`,
+      );
     }
     commits.push(commit);
   }
@@ -74,14 +123,21 @@ export async function readCommits(layout: LakeLayout): Promise<Commit[]> {
 
 export class ConcurrentCommitError extends CommitLogError {}
 
-/** Publish a commit; fails if that version exists (another writer won), never overwrites. */
-export async function writeCommit(layout: LakeLayout, commit: Commit): Promise<void> {
+/**
+ * Publish a commit, in this version's protocol; fails if that version exists (another writer
+ * won), never overwrites. A record that would not read back is refused before anything is written.
+ */
+export async function writeCommit(layout: LakeLayout, draft: CommitDraft): Promise<void> {
+  const checked = commitSchema.safeParse({ ...draft, protocol: COMMIT_PROTOCOL });
+  if (!checked.success) {
+    throw new CommitLogError(`refusing to write commit record ${draft.version}, which no reader would accept: ${issuesText(checked.error)}`);
+  }
   await fs.mkdir(layout.log, { recursive: true });
   try {
-    await createDurableExclusive(commitPath(layout, commit.version), `${JSON.stringify(commit, null, 1)}\n`);
+    await createDurableExclusive(commitPath(layout, draft.version), `${JSON.stringify(checked.data, null, 1)}\n`);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ConcurrentCommitError(`version ${commit.version} was committed by another writer; nothing was committed`);
+      throw new ConcurrentCommitError(`version ${draft.version} was committed by another writer; nothing was committed`);
     }
     throw error;
   }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
@@ -21,13 +22,20 @@ async function writeSynced(file: string, data: string | Uint8Array, flag: string
   }
 }
 
+/** A sibling temp name no other writer uses at the same time (pid and clock alone collide within a millisecond). */
+const tempName = (target: string) => `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+
 /**
  * Write `target` so that it either does not exist or holds all of `data`, and never replace an
  * existing file: temp file, fsync, then link (which fails with EEXIST where rename would overwrite).
+ * `beforeLink` runs once the temp file is durable, right before the link (a crash test kills there).
  */
-export async function createDurableExclusive(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${target}.tmp-${process.pid}-${Date.now()}`;
+export async function createDurableExclusive(
+  target: string, data: string | Uint8Array, beforeLink: () => void = () => undefined,
+): Promise<void> {
+  const temp = tempName(target);
   await writeSynced(temp, data, 'wx');
+  beforeLink();
   try {
     await fs.link(temp, target);
   } finally {
@@ -38,7 +46,7 @@ export async function createDurableExclusive(target: string, data: string | Uint
 
 /** Write or replace `target` atomically (temp file + fsync + rename). */
 export async function replaceDurable(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${target}.tmp-${process.pid}-${Date.now()}`;
+  const temp = tempName(target);
   await writeSynced(temp, data, 'w');
   await fs.rename(temp, target);
   await fsyncDir(path.dirname(target));

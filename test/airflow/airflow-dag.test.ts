@@ -1,5 +1,7 @@
 // The Airflow DAG's own tests (pytest, in the project's locked Airflow venv): DAG integrity, and
-// `airflow dags test` over consecutive simulated days against a temporary lake, DuckDB and Spark.
+// `airflow dags test` over consecutive simulated days in a temporary lake whose folder name is hostile
+// to shells and templates: DuckDB, Spark with a token from the Airflow connection (which must not
+// leak into XCom, rendered fields or logs), Kafka, and validate of the version each run committed.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -11,6 +11,8 @@ import { readVersionRows, removeLake, tempLake, writeJournalFile } from '../supp
 import { runJson, subsnap } from '../support/cli.js';
 
 const rec = (Id: number, cost: number) => JSON.stringify({ Id, active: true, subscription: 'basic', cost, start_date: '2023-01-01' });
+/** The days hold a bad record of three on purpose: the reject threshold is lifted for them. */
+const LIFT = ['--max-rejected-share', '1'];
 const DAY1 = { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: `${rec(1, 1)}\n${rec(2, 1)}\n{bad\n` };
 const DAY2 = { path: 'date=2024-01-02/a.jsonl.gz', date: '2024-01-02', content: `${rec(2, 2)}\n${rec(3, 2)}\n{bad\n` };
 
@@ -20,10 +22,10 @@ describe('crash at each stage of a run', () => {
       const lake = await tempLake();
       try {
         await writeJournalFile(lake, DAY1);
-        const v1 = await runJson(lake);
+        const v1 = await runJson(lake, LIFT);
         const before = await readVersionRows(v1.snapshotPath);
         await writeJournalFile(lake, DAY2);
-        const crashed = await subsnap(['run', '--lake', lake, '--json'], { SUBSNAP_CRASH_AT: point });
+        const crashed = await subsnap(['run', '--lake', lake, '--json', ...LIFT], { SUBSNAP_CRASH_AT: point });
         assert.equal(crashed.signal, 'SIGKILL', `the run was killed at ${point}: ${crashed.stderr}`);
 
         const log = (await subsnap(['log', '--lake', lake, '--json'])).stdout.trim().split('\n');
@@ -32,7 +34,7 @@ describe('crash at each stage of a run', () => {
         const valid = await subsnap(['validate', '--lake', lake]);
         assert.equal(valid.code, 0, valid.stdout);
 
-        const next = await runJson(lake);
+        const next = await runJson(lake, LIFT);
         assert.equal(next.committed, point !== 'committed');
         assert.equal(next.version, 2);
         const rows = await readVersionRows(next.snapshotPath);
@@ -56,14 +58,14 @@ describe('one writer per lake', () => {
       await mkdir(path.dirname(lock), { recursive: true });
       const holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), token: 'test' };
       await writeFile(lock, JSON.stringify(holder));
-      const blocked = await subsnap(['run', '--lake', lake]);
+      const blocked = await subsnap(['run', '--lake', lake, ...LIFT]);
       assert.equal(blocked.code, 2);
       assert.match(blocked.stderr, new RegExp(`another subsnap run holds the lake \\(pid ${process.pid}`));
       assert.equal((await subsnap(['log', '--lake', lake])).code, 2, 'nothing committed');
 
       const dead = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
       await writeFile(lock, JSON.stringify({ ...holder, pid: dead }));
-      const recovered = await runJson(lake);
+      const recovered = await runJson(lake, LIFT);
       assert.equal(recovered.version, 1);
     } finally {
       await removeLake(lake);

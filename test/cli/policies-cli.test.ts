@@ -5,21 +5,12 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { writeCatalog } from '../../src/generate/catalog.js';
-import { readQuarantine, readVersionRows, removeLake, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
+import { readQuarantine, readVersionRows, TEST_CATALOG, withLake, writeJournalFile } from '../support/lake-fixture.js';
 import { runJson, subsnap } from '../support/cli.js';
 
 const rec = (Id: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ Id, active: true, subscription: 'basic', customer_first_name: 'Ann', customer_last_name: 'Lee', cost: 10, start_date: '2023-01-01', end_date: '2023-12-31', ...extra });
 const day = (date: string, name: string, lines: string[]) => ({ path: `date=${date}/${name}`, date, content: `${lines.join('\n')}\n` });
-
-async function withLake(body: (lake: string) => Promise<void>): Promise<void> {
-  const lake = await tempLake();
-  try {
-    await body(lake);
-  } finally {
-    await removeLake(lake);
-  }
-}
 
 describe('PII policy', () => {
   it('drop (default) removes the PII columns', () =>
@@ -87,7 +78,8 @@ describe('duplicates policy', () => {
     it(`${policy}`, () =>
       withLake(async (lake) => {
         await writeJournalFile(lake, day('2024-01-01', 'a.jsonl', lines));
-        const report = await runJson(lake, ['--duplicates', policy]);
+        // `reject` quarantines 2 of 4 records, above the default reject threshold.
+        const report = await runJson(lake, ['--duplicates', policy, '--max-rejected-share', '1']);
         const rows = await readVersionRows(report.snapshotPath);
         assert.deepEqual(rows.filter((r) => r.Id === '1').map((r) => r.cost), cost);
         assert.equal(rows.filter((r) => r.Id === '2').length, 1, 'identical duplicates are not a conflict');
@@ -218,7 +210,7 @@ describe('record schema from configuration', () => {
         pii: ['email'],
         joinField: 'subscription',
       };
-      await writeFile(path.join(lake, 'subsnap.config.json'), JSON.stringify({ lake: '.', schema }));
+      await writeFile(path.join(lake, 'subsnap.config.json'), JSON.stringify({ lake: '.', schema, maxRejectedShare: 1 }));
       await writeJournalFile(lake, day('2024-01-01', 'a.jsonl', [
         JSON.stringify({ customer_id: 9, subscription: 'premium', email: 'a@b.c', seats: 3, price: 1.125, renewal: '2024-05-01' }),
         JSON.stringify({ customer_id: 9, seats: 'x' }),

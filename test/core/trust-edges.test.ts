@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { foldRun, type ModelFile, type ModelPolicies } from '../model/reference-model.js';
 import { readQuarantine, readVersionRows, removeLake, runIn, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
-import { decimalJournal, FORMAT_FILES, fuzzedLines, jsonJournal, NATURAL_ORDER_FILES } from '../support/trust-corpus.js';
+import { createHmac } from 'node:crypto';
+import {
+  decimalJournal, FORMAT_FILES, fuzzedLines, jsonJournal, NASTY_SCHEMA, NASTY_SCHEMA_JOURNAL, NATURAL_ORDER_FILES,
+} from '../support/trust-corpus.js';
 
 const PII_KEY_ENV = 'SUBSNAP_TEST_PII_KEY';
 process.env[PII_KEY_ENV] = 'trust-key';
@@ -48,6 +51,29 @@ describe('edge corpora on the embedded engine equal the model', () => {
     ], pii: ['customer_first_name', 'customer_last_name'], joinField: 'subscription', interval: { start: 'start_date', end: 'end_date' }, orderField: 'start_date' };
     for (const duplicates of ['last', 'first'] as const) {
       await assertEqualsModel(files, { ...LAST_KEEP, duplicates, orderField: 'start_date' }, { schema });
+    }
+  });
+});
+
+describe('field names are exact', () => {
+  it('names with quotes, dots, brackets, tildes, slashes and unicode read their own member, never a path', async () => {
+    const lake = await tempLake();
+    try {
+      await writeJournalFile(lake, NASTY_SCHEMA_JOURNAL);
+      const report = await runIn(lake, { schema: NASTY_SCHEMA, pii: 'hash', piiKeyEnv: PII_KEY_ENV, maxRejectedShare: 1 });
+      const rows = await readVersionRows(report.snapshotPath!, NASTY_SCHEMA.key);
+      const hmac = createHmac('sha256', process.env[PII_KEY_ENV]!).update('n').digest('hex');
+      assert.deepEqual(rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('_') && k !== 'extras' && k !== 'numberOfChannels'))), [
+        { 'k"ey': '1', 'meta"."secret': 'top', 'a.b': '5', "x'y": '1.234', subscription: 'basic', '[0]': '2024-01-01', '~/p': true, 'é 😀': hmac, $: 'd', '\\': 'bs', '`tick`': 't' },
+        { 'k"ey': '2', 'meta"."secret': null, 'a.b': null, "x'y": null, subscription: null, '[0]': null, '~/p': null, 'é 😀': null, $: null, '\\': null, '`tick`': null },
+      ]);
+      assert.deepEqual((await readQuarantine(report.quarantinePath)).map((q) => [q.position, q.reason]), [
+        [3, "x'y: not a decimal(10,3); [0]: invalid date; ~/p: expected boolean, got string"],
+        [4, 'duplicate member name'],
+        [5, 'k"ey: missing'],
+      ]);
+    } finally {
+      await removeLake(lake);
     }
   });
 });

@@ -16,7 +16,12 @@ import { openSpark } from '../../src/engines/spark/spark-engine.js';
 import { writeJournal } from '../../src/generate/journal.js';
 import { subsnap } from '../support/cli.js';
 import { startFakeSparkConnect } from '../support/fake-spark-connect.js';
-import { readQuarantine, readVersionRows, removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
+import { readQuarantine, readVersionRows, removeLake, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
+import {
+  assertQuotingSeam, decimalJournal, FORMAT_FILES, fuzzedLines, jsonJournal, NASTY_SCHEMA, NASTY_SCHEMA_JOURNAL, NATURAL_ORDER_FILES,
+} from '../support/trust-corpus.js';
+import { foldRun, type ModelFile, type ModelPolicies } from '../model/reference-model.js';
+import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
 import { startTestSpark, type TestSparkServer } from '../support/spark-server.js';
 
 const TOKEN = 'test-token-1234';
@@ -124,6 +129,62 @@ describe('Spark and DuckDB agree', { timeout: 1_800_000 }, () => {
       await removeLake(mixed);
       await removeLake(duckOnly);
     }
+  });
+});
+
+describe('Spark equals the reference model on the edge corpora', { timeout: 1_800_000 }, () => {
+  async function assertSparkEqualsModel(files: ModelFile[], policies: ModelPolicies, extra: ConfigInput = {}): Promise<void> {
+    const lake = await tempLake();
+    try {
+      for (const f of files) await writeJournalFile(lake, f);
+      const model = foldRun([], files, TEST_CATALOG, { ...policies, piiKey: process.env.SUBSNAP_TEST_PII_KEY });
+      const { duplicates, nulls, pii } = policies;
+      const report = await runWith('spark', lake, { duplicates, nulls, pii, piiKeyEnv: 'SUBSNAP_TEST_PII_KEY', maxRejectedShare: 1, ...extra });
+      assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows, 'rows');
+      assert.deepEqual(await readQuarantine(report.quarantinePath), model.rejected, 'quarantine');
+      assert.equal(report.inputRecords, model.counts.inputRecords);
+    } finally {
+      await removeLake(lake);
+    }
+  }
+  const corpora = () => [decimalJournal(), jsonJournal(), ...FORMAT_FILES, ...NATURAL_ORDER_FILES];
+
+  for (const pii of ['keep', 'hash', 'drop'] as const) {
+    it(`money, JSON conformance, format decisions, natural order (pii ${pii})`, () =>
+      assertSparkEqualsModel(corpora(), { duplicates: 'last', nulls: 'overwrite', pii }));
+  }
+  it('a lake path, journal file names and field names full of quotes, globs and unicode: Spark reads what DuckDB reads', async () => {
+    const parent = await tempLake();
+    const duck = path.join(parent, `x '"[1]*?{a,b}k=v ü`, 'lake');
+    const sparkLake = path.join(parent, `y '"[1]*?{a,b}k=v ü`, 'lake');
+    try {
+      for (const lake of [duck, sparkLake]) {
+        await cp(path.join(parent, 'catalog'), path.join(lake, 'catalog'), { recursive: true });
+        await writeJournalFile(lake, NASTY_SCHEMA_JOURNAL);
+        for (const [i, name] of ['p[1].jsonl', 'p1.jsonl', 'part*.jsonl', '{a,b}.jsonl', "q'.json", 'k=v.ndjson'].entries()) {
+          await writeJournalFile(lake, { path: `date=2024-01-02/${name}`, date: '2024-01-02', content: `{"k\\"ey": ${10 + i}, "$": "${name.replace(/"/g, '')}"}\n` });
+        }
+      }
+      const config = { schema: NASTY_SCHEMA, pii: 'hash' as const, piiKeyEnv: 'SUBSNAP_TEST_PII_KEY', maxRejectedShare: 1 };
+      const [a, b] = [await runWith('duckdb', duck, config), await runWith('spark', sparkLake, config)];
+      assert.deepEqual(comparable(b), comparable(a));
+      assert.equal(a.inputRecords, 11);
+      assert.deepEqual(await readVersionRows(b.snapshotPath!, NASTY_SCHEMA.key), await readVersionRows(a.snapshotPath!, NASTY_SCHEMA.key));
+      assert.deepEqual(await readQuarantine(b.quarantinePath), await readQuarantine(a.quarantinePath));
+    } finally {
+      await removeLake(parent);
+    }
+  });
+
+  it('the quoting seam: literal, identifier and jsonPath carry every text exactly', () => withEngine('spark', assertQuotingSeam));
+
+  it('10^4 fuzzed lines, an order field, coalesce', () => {
+    const lines = fuzzedLines(10_000, 7);
+    const files: ModelFile[] = [0, 1].map((part) => ({
+      path: `date=2024-01-0${1 + part}/fuzz-${part}.jsonl`, date: `2024-01-0${1 + part}`, content: `${lines.slice(part * 5000, (part + 1) * 5000).join('\n')}\n`,
+    }));
+    return assertSparkEqualsModel(files, { duplicates: 'first', nulls: 'coalesce', pii: 'keep', orderField: 'cost' },
+      { schema: { ...DEFAULT_SCHEMA, orderField: 'cost' } });
   });
 });
 

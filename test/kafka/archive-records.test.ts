@@ -26,8 +26,40 @@ describe('archive records', () => {
     assert.equal(byField.kind === 'line' && byField.day, '2023-12-31');
     const noDay = archiveMessage('t', { ...base, value: Buffer.from('{"Id":7,"d":"2023-02-30"}') }, { kind: 'field', field: 'd' });
     assert.equal(noDay.kind === 'quarantined' && noDay.entry.reason, 'no day: field d is missing or not a date');
-    const array = archiveMessage('t', { ...base, value: Buffer.from('[1]') }, { kind: 'timestamp' });
-    assert.equal(array.kind, 'line', 'a JSON value that is not a record is the run\'s to judge');
+    // A journal line is a JSON object: any other JSON value, or text that is not strict JSON, is quarantined.
+    const reasons: [string, string][] = [
+      ['[1]', 'not a JSON object: got array'],
+      ['[{"Id":7}]', 'not a JSON object: got array'],
+      ['"{\\"Id\\":7}"', 'not a JSON object: got string'],
+      ['7', 'not a JSON object: got number'],
+      ['-0.5e3', 'not a JSON object: got number'],
+      ['false', 'not a JSON object: got boolean'],
+      [' null ', 'not a JSON object: got null'],
+      ['{"Id":7,}', 'malformed JSON'],
+      ['[1,]', 'malformed JSON'],
+      ['{"Id":NaN}', 'malformed JSON'],
+      ['{"Id":Infinity}', 'malformed JSON'],
+      ["{'Id':7}", 'malformed JSON'],
+      ['{"Id":7} // note', 'malformed JSON'],
+      ['{"Id":07}', 'malformed JSON'],
+      ['{"Id":7}{"Id":8}', 'malformed JSON'],
+      ['\ufeff{"Id":7}', 'malformed JSON'],
+      ['', 'malformed JSON'],
+      ['{"s":"\\ud800"}', 'malformed JSON'], // a lone surrogate escape names no character
+      ['{"s":"\\udc00\\ud800"}', 'malformed JSON'],
+      ['{"s":"a\tb"}', 'malformed JSON'], // a raw control character in a string
+    ];
+    for (const [text, reason] of reasons) {
+      const out = archiveMessage('t', { ...base, value: Buffer.from(text) }, { kind: 'timestamp' });
+      assert.deepEqual(out.kind === 'quarantined' && [out.entry.reason, out.entry.value], [reason, text], text);
+    }
+    // Valid JSON objects are lines, whatever the run will think of them (a duplicate member name, say).
+    for (const [text, line] of [['{"Id":7,"Id":8}', '{"Id":7,"Id":8}'], ['\r\n\t{ "a" : [ {} ] }\n', '{"a":[{}]}'], ['{"s":"\\ud83d\\ude00 \u2028"}', '{"s":"\\ud83d\\ude00 \u2028"}']]) {
+      const out = archiveMessage('t', { ...base, value: Buffer.from(text!) }, { kind: 'timestamp' });
+      assert.deepEqual(out, { kind: 'line', day: '2024-02-29', line }, text);
+    }
+    const notObjectByField = archiveMessage('t', { ...base, value: Buffer.from('["2023-12-31"]') }, { kind: 'field', field: 'd' });
+    assert.equal(notObjectByField.kind === 'quarantined' && notObjectByField.entry.reason, 'not a JSON object: got array');
     const tomb = archiveMessage('t', { ...base, value: null }, { kind: 'timestamp' });
     assert.deepEqual(tomb.kind === 'quarantined' && tomb.entry, {
       topic: 't', partition: 2, offset: '41', timestamp: '2024-02-29T23:59:59.999Z', key: '7',

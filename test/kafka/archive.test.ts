@@ -1,7 +1,8 @@
 // `subsnap archive` against a real Apache Kafka 4 broker (KRaft, single node) that the setup starts
 // on loopback: produce → archive → run end to end; crashes at every step of a segment's write and
-// kills at random moments lose and duplicate nothing; malformed messages are quarantined; offsets
-// already deleted by retention are reported, not silently skipped.
+// kills at random moments lose and duplicate nothing; malformed messages and values that are not
+// JSON objects are quarantined; offsets already deleted by retention are reported, not silently
+// skipped. Completeness of --until-idle is archive-complete.test.ts's.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -9,6 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLI, runJson, subsnap } from '../support/cli.js';
 import { startTestKafka, type TestKafka } from '../support/kafka-broker.js';
+import * as support from '../support/kafka-archive.js';
+import { archivedFiles, groupOf, newTopic, spawnArchive } from '../support/kafka-archive.js';
 import { readQuarantine, readVersionRows, removeLake, tempLake } from '../support/lake-fixture.js';
 
 let kafka: TestKafka;
@@ -17,53 +20,33 @@ before(async () => {
 }, { timeout: 300_000 });
 after(() => kafka?.stop());
 
-let topics = 0;
-const newTopic = () => `journal-${process.pid}-${++topics}`;
-
-/** A new topic with `partitions` partitions, and a connected producer. */
-async function topicWithProducer(partitions: number) {
-  const topic = newTopic();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
-  const producer = kafka.client.producer();
-  await producer.connect();
-  return { topic, producer };
-}
-
-async function archive(lake: string, topic: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
-  return subsnap(['archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic, '--group', `g-${path.basename(lake)}`, '--until-idle', '2', '--json', ...extra], env);
-}
-
-async function archiveJson(lake: string, topic: string, extra: string[] = []): Promise<Record<string, any>> {
-  const result = await archive(lake, topic, extra);
-  if (result.code !== 0) throw new Error(`subsnap archive failed (${result.code}): ${result.stderr}`);
-  return JSON.parse(result.stdout) as Record<string, any>;
-}
-
-/** Every file below `dir` (relative path → content), hidden and pending files included. */
-async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string) => {
-    for (const entry of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else out[path.relative(dir, full)] = await fs.readFile(full, 'utf8');
-    }
-  };
-  await walk(dir);
-  return out;
-}
-
-const archivedFiles = async (lake: string) => ({
-  journal: await tree(path.join(lake, 'journal')).then((t) => Object.fromEntries(Object.entries(t).filter(([k]) => !k.startsWith('_archive')))),
-  quarantine: await tree(path.join(lake, 'quarantine', 'archive')),
-});
+const topicWithProducer = (partitions: number) => support.topicWithProducer(kafka, partitions);
+const archive = (lake: string, topic: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) => support.archive(kafka, lake, topic, extra, env);
+const archiveJson = (lake: string, topic: string, extra: string[] = []) => support.archiveJson(kafka, lake, topic, extra);
 
 const GENERATED = ['--seed', '7', '--start', '2024-03-01', '--days', '3', '--records', '400', '--id-max', '300', '--dirty-rate', '0.05', '--duplicate-rate', '0.1'];
 
 describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () => {
+  it('archives into a lake whose path holds quotes, globs, a backslash, k=v and unicode', async () => {
+    const { topic, producer } = await topicWithProducer(2);
+    const parent = await tempLake();
+    const lake = path.join(parent, `x '"[1]*?\\{a,b}k=v ü`, 'lake');
+    try {
+      await fs.mkdir(lake, { recursive: true });
+      await fs.cp(path.join(parent, 'catalog'), path.join(lake, 'catalog'), { recursive: true });
+      const day = Date.parse('2024-05-01T12:00:00Z');
+      await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i), value: JSON.stringify({ Id: i }), timestamp: String(day) })) });
+      const report = await archiveJson(lake, topic);
+      assert.equal(report.records, 20);
+      const run = await runJson(lake);
+      assert.equal(run.inputRecords, 20);
+      assert.equal((await readVersionRows(run.snapshotPath)).length, 20);
+    } finally {
+      await producer.disconnect();
+      await removeLake(parent);
+    }
+  });
+
   it('produce → archive → run gives the snapshot of the same journal written as files', async () => {
     const topic = newTopic();
     const viaKafka = await tempLake();
@@ -83,7 +66,8 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
         for (const name of await fs.readdir(path.join(viaKafka, 'journal', day))) assert.match(name, new RegExp(`^${topic}\\+\\d{5}\\+\\d{20}\\+\\d{20}\\.jsonl$`));
       }
 
-      const [a, b] = [await runJson(viaKafka), await runJson(viaFiles)];
+      // With --pii keep the quarantine keeps every record's raw text, to compare it.
+      const [a, b] = [await runJson(viaKafka, ['--pii', 'keep']), await runJson(viaFiles, ['--pii', 'keep'])];
       const withoutLineage = (rows: Record<string, unknown>[]) =>
         rows.map(({ _journal_file: _f, _journal_line: _l, ...rest }) => rest);
       assert.deepEqual(withoutLineage(await readVersionRows(a.snapshotPath) as never), withoutLineage(await readVersionRows(b.snapshotPath) as never));
@@ -95,8 +79,15 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
         assert.ok(Number.isInteger(entry.partition) && /^\d+$/.test(entry.offset), 'topic, partition and offset name the message');
       }
       const rawA = [...(await readQuarantine(a.quarantinePath)).map((r) => r.raw), ...archiveQuarantine.map((e) => e.value)].sort();
-      const rawB = (await readQuarantine(b.quarantinePath)).map((r) => r.raw).sort();
+      const quarantineB = await readQuarantine(b.quarantinePath);
+      const rawB = quarantineB.map((r) => r.raw).sort();
       assert.deepEqual(rawA, rawB);
+      // The archive rejects what the run would reject for the same reason (arrays and numbers among them).
+      assert.ok(archiveQuarantine.some((e) => e.reason.startsWith('not a JSON object')), 'the generated dirty lines include non-objects');
+      for (const entry of archiveQuarantine) {
+        const reasonB = quarantineB.find((r) => r.raw === entry.value)?.reason;
+        assert.ok(reasonB !== undefined && entry.reason.startsWith(reasonB), `${entry.value}: ${entry.reason} vs ${reasonB}`);
+      }
       assert.equal(a.inputRecords + report.quarantined, b.inputRecords);
 
       // Archiving again finds nothing new and changes nothing.
@@ -141,11 +132,9 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
       for (const killAfterMs of [1500, 2500]) {
         const lake = await tempLake();
         try {
-          const child = spawn(process.execPath, [CLI, 'archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic,
-            '--group', `g-${path.basename(lake)}`, '--until-idle', '2', ...extra], { stdio: 'ignore' });
+          const child = spawnArchive(kafka, lake, topic, extra);
           await new Promise((r) => setTimeout(r, killAfterMs));
-          child.kill('SIGKILL');
-          await new Promise((r) => child.once('close', r));
+          await support.kill(child);
           await archiveJson(lake, topic, extra);
           assert.deepEqual(await archivedFiles(lake), expected, `after a kill at ${killAfterMs} ms`);
         } finally {
@@ -198,11 +187,64 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
     }
   });
 
+  it('values that are not JSON objects are quarantined at archive time; the journal holds objects only, in order', async () => {
+    const { topic, producer } = await topicWithProducer(1);
+    const at = String(Date.parse('2024-05-02T08:00:00Z'));
+    const values = [
+      '[900]', // an array first: as a file's first line it would make the whole file an array document
+      '{"Id":1,"active":true}',
+      '"text"',
+      '42',
+      'null',
+      'true',
+      '[{"Id":3}]', // an array whose first element is an object
+      '{"Id":2,"Id":4}', // valid JSON with a duplicate member name: archived, the run judges it
+      ' {"Id":5, "plans":[1,2]} ',
+      '{"Id":6,}', // strict JSON: no trailing comma
+      'NaN',
+      '{"Id":7,"cost":NaN}',
+      '\ufeff{"Id":8}', // a byte order mark is not JSON whitespace
+      '{"Id":9}',
+    ];
+    await producer.send({ topic, messages: values.map((value, i) => ({ key: String(i), value, timestamp: at })) });
+    await producer.disconnect();
+    const lake = await tempLake();
+    try {
+      const report = await archiveJson(lake, topic);
+      assert.equal(report.records, 4);
+      assert.equal(report.quarantined, 10);
+      assert.deepEqual(report.partitions, [{ partition: 0, end: '14', reached: '14' }]);
+      const files = await archivedFiles(lake);
+      const name = `date=2024-05-02/${topic}+00000+00000000000000000000+00000000000000000013.jsonl`;
+      assert.deepEqual(Object.keys(files.journal), [name]);
+      assert.equal(files.journal[name], '{"Id":1,"active":true}\n{"Id":2,"Id":4}\n{"Id":5,"plans":[1,2]}\n{"Id":9}\n');
+      const entries = files.quarantine[name]!.trim().split('\n').map((l) => JSON.parse(l));
+      assert.deepEqual(entries.map((e) => [e.topic, e.partition, e.offset, e.reason, e.value]), [
+        [topic, 0, '0', 'not a JSON object: got array', '[900]'],
+        [topic, 0, '2', 'not a JSON object: got string', '"text"'],
+        [topic, 0, '3', 'not a JSON object: got number', '42'],
+        [topic, 0, '4', 'not a JSON object: got null', 'null'],
+        [topic, 0, '5', 'not a JSON object: got boolean', 'true'],
+        [topic, 0, '6', 'not a JSON object: got array', '[{"Id":3}]'],
+        [topic, 0, '9', 'malformed JSON', '{"Id":6,}'],
+        [topic, 0, '10', 'malformed JSON', 'NaN'],
+        [topic, 0, '11', 'malformed JSON', '{"Id":7,"cost":NaN}'],
+        [topic, 0, '12', 'malformed JSON', '\ufeff{"Id":8}'],
+      ]);
+      // The run reads the file as lines, one record per archived line, and rejects the duplicate member name.
+      const run = await runJson(lake, ['--max-rejected-share', '1']);
+      assert.deepEqual([run.inputRecords, run.rejectedRecords], [4, 1]);
+      assert.deepEqual((await readQuarantine(run.quarantinePath)).map((r) => [r.journal_file, r.position, r.reason]), [[name, 2, 'duplicate member name']]);
+    } finally {
+      await removeLake(lake);
+    }
+  });
+
   it('--follow archives messages as they come, and SIGTERM writes what is pending before it stops', async () => {
     const { topic, producer } = await topicWithProducer(2);
     const lake = await tempLake();
     const child = spawn(process.execPath, [CLI, 'archive', '--lake', lake, '--brokers', kafka.brokers, '--topic', topic,
-      '--group', `g-${path.basename(lake)}`, '--follow', '--flush-interval', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      '--group', groupOf(lake), '--follow', '--flush-interval', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     const journalLines = async () => Object.values((await archivedFiles(lake)).journal).join('').split('\n').filter(Boolean).length;

@@ -24,6 +24,16 @@ export async function tempLake(catalog: CatalogEntry[] = TEST_CATALOG): Promise<
   return lake;
 }
 
+/** Runs `body` in a fresh lake (with the test catalog), removed afterwards. */
+export async function withLake(body: (lake: string) => Promise<void>): Promise<void> {
+  const lake = await tempLake();
+  try {
+    await body(lake);
+  } finally {
+    await removeLake(lake);
+  }
+}
+
 export async function removeLake(lake: string): Promise<void> {
   await rm(lake, { recursive: true, force: true });
 }
@@ -54,7 +64,8 @@ async function queryFiles(dir: string, sql: (files: string) => string): Promise<
   try {
     const table = await parquetTable(engine, dir);
     const text = (await engine.columns(`SELECT * FROM ${table}`)).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
-    const exact = text.length ? `(SELECT * REPLACE (${text.map((c) => `to_base64(encode("${c}")) AS "${c}"`).join(', ')}) FROM ${table})` : table;
+    const q = engine.dialect.identifier;
+    const exact = text.length ? `(SELECT * REPLACE (${text.map((c) => `to_base64(encode(${q(c)})) AS ${q(c)}`).join(', ')}) FROM ${table})` : table;
     const rows = await engine.query(sql(exact));
     for (const row of rows) for (const c of text) if (typeof row[c] === 'string') row[c] = Buffer.from(row[c] as string, 'base64').toString('utf8');
     return rows;
@@ -67,8 +78,8 @@ const mapToObject = (value: unknown): Record<string, string> | null =>
   value === null ? null : Object.fromEntries((value as { key: string; value: string }[]).map((e) => [e.key, e.value]));
 
 /** The rows of a version directory, shaped and ordered like the model's rows. */
-export async function readVersionRows(dir: string): Promise<ModelRow[]> {
-  const rows = await queryFiles(dir, (files) => `SELECT * FROM ${files} ORDER BY "Id"`);
+export async function readVersionRows(dir: string, key = 'Id'): Promise<ModelRow[]> {
+  const rows = await queryFiles(dir, (files) => `SELECT * FROM ${files} ORDER BY "${key.replace(/"/g, '""')}"`);
   return rows.map((r) => {
     const row: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(r)) {

@@ -1,6 +1,8 @@
 // Edge inputs that once went silently wrong, as data: every engine folds them and must equal the
 // reference model. Each corpus is one journal, so a whole class costs one run.
+import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import type { Engine } from '../../src/engines/engine.js';
 import type { ModelFile } from '../model/reference-model.js';
 
 const D = '2024-01-01';
@@ -86,4 +88,60 @@ export function fuzzedLines(count: number, seed: number): string[] {
       return kind === 'insert' ? text.slice(0, i) + c + text.slice(i) : kind === 'delete' ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + c + text.slice(i + 1);
     });
   return fc.sample(fc.oneof({ weight: 3, arbitrary: record }, { weight: 1, arbitrary: edit }), { numRuns: count, seed });
+}
+
+/** A record schema whose names hold every character a JSON path or SQL could misread. */
+export const NASTY_SCHEMA = {
+  key: 'k"ey',
+  fields: [
+    { name: 'meta"."secret', type: 'string' },
+    { name: 'a.b', type: 'bigint' },
+    { name: "x'y", type: 'decimal(10,3)' },
+    { name: 'subscription', type: 'string' },
+    { name: '[0]', type: 'date' },
+    { name: '~/p', type: 'boolean' },
+    { name: 'é 😀', type: 'string' },
+    { name: '$', type: 'string' },
+    { name: '\\', type: 'string' },
+    { name: '`tick`', type: 'string' },
+  ],
+  pii: ['é 😀'],
+  joinField: 'subscription',
+  orderField: "x'y",
+};
+
+export const NASTY_SCHEMA_JOURNAL: ModelFile = {
+  path: 'date=2024-01-01/names.jsonl',
+  date: '2024-01-01',
+  content: [
+    '{"k\\"ey": 1, "meta\\".\\"secret": "top", "meta": {"secret": "nested"}, "a.b": 5, "a": {"b": 6}, "x\'y": 1.234, "[0]": "2024-01-01", "~/p": true, "é 😀": "n", "$": "d", "\\\\": "bs", "`tick`": "t", "subscription": "basic"}',
+    '{"k\\"ey": 2, "meta": {"secret": "nested only"}, "a": {"b": 6}}',
+    '{"k\\"ey": 3, "x\'y": 1.2345, "[0]": "2023-02-29", "~/p": "yes"}',
+    '{"k\\"ey": 4, "$": 1, "k\\"ey": 5}',
+    '{"key": 6}',
+  ].join('\n'),
+};
+
+/** Text that SQL, JSON paths and globs could misread: every dialect's literal/identifier/jsonPath must carry it exactly. */
+export const NASTY_TEXT = [
+  "it's", 'say "hi"', 'back\\slash', 'trail\\', '`tick`', 'semi; DROP TABLE x; --', '/* c */', 'new\nline', 'tab\tin',
+  '$.a.b', "$['a']", '[0]', 'a.b', '~0/~1', '%_*?', '{a,b}', 'k=v', 'ünï€😀', ' lead and trail ', '$', '\\u0041', "''", '""',
+];
+
+/** Checks an engine's quoting seam on NASTY_TEXT: literals round-trip, identifiers name columns, jsonPath reads the member. */
+export async function assertQuotingSeam(engine: Engine): Promise<void> {
+  const d = engine.dialect;
+  for (const text of NASTY_TEXT) {
+    const [row] = await engine.query(`SELECT ${d.literal(text)} AS v`);
+    assert.equal(row?.v, text, `literal ${JSON.stringify(text)}`);
+    const columns = await engine.columns(`SELECT 1 AS ${d.identifier(text)}`);
+    assert.deepEqual(columns.map((c) => c.name), [text], `identifier ${JSON.stringify(text)}`);
+  }
+  // One record with every name as a member, each holding its own index; nested look-alikes hold -1.
+  const record = JSON.stringify(Object.fromEntries([
+    ...NASTY_TEXT.map((t, i) => [t, i]), ['a', { b: -1 }], ['k', -1],
+  ]));
+  const probe = d.probeJson(`SELECT ${d.literal(record)} AS raw`, NASTY_TEXT);
+  const [values] = await engine.query(`SELECT ${NASTY_TEXT.map((_, i) => `s_${i}`).join(', ')} FROM (${probe}) p`);
+  assert.deepEqual(NASTY_TEXT.map((_, i) => String(values?.[`s_${i}`])), NASTY_TEXT.map((_, i) => String(i)), 'jsonPath reads each exact member');
 }

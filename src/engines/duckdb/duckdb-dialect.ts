@@ -133,10 +133,8 @@ export const duckdbDialect: SqlDialect = {
   hmacSha256Hex: (expr, inner, outer) =>
     `sha256(unhex(${literal(outer)}) || unhex(sha256(unhex(${literal(inner)}) || encode(${expr}))))`,
 
-  quote: identifier,
-  readParquet: (dir) => `read_parquet(${literal(`${dir}/*.parquet`)}, hive_partitioning = false)`,
   readParquetFiles(files) {
-    if (files.length === 0) throw new Error('readParquet needs at least one file');
+    if (files.length === 0) throw new Error('readParquetFiles needs at least one file');
     // An explicit list (names are data, not patterns: see the engine's readPaths); no meaning read into folder names.
     return `read_parquet(${list(files.map(literal))}, hive_partitioning = false)`;
   },

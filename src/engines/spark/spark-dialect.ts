@@ -24,27 +24,34 @@ const TOKEN = `${STRING}|[{}\\[\\]:,]|[^ \\t\\n\\r{}\\[\\]:,"]++`;
 const TAG = `"(${possessive('(?:[^"\\\\]|\\\\[\\s\\S])*')})"|(${JSON_NUMBER})`;
 /** A variant keeps numbers without an exponent and up to 38 digits exactly; others are read tagged. */
 const NEEDS_EXACT = '[0-9][eE]|[0-9](?:\\.?[0-9]){38}';
+/** Two backslashes (an escaped backslash in a JSON string), as a Java regex. */
+const ESCAPED_BACKSLASH = '\\\\\\\\';
 /** After removing escaped backslashes, a \uD800-\uDBFF escape not followed by a low one, or a low one alone. */
 const LONE_SURROGATE = '\\\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\\\u[dD][89abAB][0-9a-fA-F]{2})\\\\u[dD][c-fC-F][0-9a-fA-F]{2}';
 
-/** The contract's JSON type of a variant value `v` (`tagged`: strings and numbers are tagged strings). */
+/**
+ * The contract's JSON type of a variant value `v`. A variant keeps integer tokens as integer types and
+ * anything with a fraction or exponent as DECIMAL or DOUBLE (`38.0` is not an integer). In the tagged
+ * form (`tagged`) strings and numbers are both tagged strings, told apart by their last letter.
+ */
 const variantType = (v: string, s: string, tagged: boolean) => {
   const number = (text: string) =>
     `CASE WHEN ${text} RLIKE '^-?[0-9]+$' AND try_cast(${text} AS BIGINT) IS NOT NULL THEN 'integer' ELSE 'number' END`;
   const scalar = tagged
     ? `WHEN 'STRING' THEN CASE WHEN endswith(${s}, 'N') THEN 'string' ELSE ${number(`substr(${s}, 3)`)} END`
-    : `WHEN 'STRING' THEN 'string'`;
+    : `WHEN 'STRING' THEN 'string' WHEN 'TINYINT' THEN 'integer' WHEN 'SMALLINT' THEN 'integer' WHEN 'INT' THEN 'integer' WHEN 'BIGINT' THEN 'integer'`;
   return `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE regexp_extract(schema_of_variant(${v}), '^[A-Z]+', 0)
     ${scalar} WHEN 'VOID' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array'
-    ELSE ${tagged ? "'number'" : number(s)} END END`;
+    ELSE 'number' END END`;
 };
-const taggedText = (s: string) => `CASE WHEN endswith(${s}, 'N') THEN substr(${s}, 2, length(${s}) - 2) ELSE substr(${s}, 3) END`;
+/** The text of a tagged value: a string's own text, a number's text; booleans and containers as they are. */
+const taggedText = (v: string, s: string) => `CASE WHEN schema_of_variant(${v}) <> 'STRING' THEN ${s}
+  WHEN endswith(${s}, 'N') THEN substr(${s}, 2, length(${s}) - 2) ELSE substr(${s}, 3) END`;
 
 export const sparkDialect: SqlDialect = {
   name: 'spark',
   literal,
   identifier,
-  quote: identifier,
   jsonPath: literal,
   sqlType(type) {
     const decimal = /^decimal\((\d+),(\d+)\)$/.exec(type);
@@ -93,11 +100,11 @@ export const sparkDialect: SqlDialect = {
       const [pv, tv] = [`m[${literal(f)}]`, `m[${literal(`S${f}N`)}]`];
       const [ps, ts] = [`variant_get(${pv}, '$', 'string')`, `variant_get(${tv}, '$', 'string')`];
       return `CASE WHEN exact THEN ${variantType(pv, ps, false)} ELSE ${variantType(tv, ts, true)} END AS t_${i},
-        CASE WHEN exact THEN ${ps} ELSE ${taggedText(ts)} END AS s_${i}`;
+        CASE WHEN exact THEN ${ps} ELSE ${taggedText(tv, ts)} END AS s_${i}`;
     }).join(',\n');
     const wellFormed = `try_variant_get(d, '$[1]', 'variant') IS NULL
       AND (instr(raw, ']') = 0 OR json_object_keys(concat('{"k":', raw, '}')) IS NOT NULL)
-      AND NOT (instr(lower(raw), ${literal('\\ud')}) > 0 AND regexp_replace(raw, ${literal('\\\\')}, '') RLIKE ${literal(LONE_SURROGATE)})`;
+      AND NOT (instr(lower(raw), ${literal('\\ud')}) > 0 AND regexp_replace(raw, ${literal(ESCAPED_BACKSLASH)}, '') RLIKE ${literal(LONE_SURROGATE)})`;
     const keys = 'json_object_keys(raw)';
     return `SELECT *, ${probes},
         CASE WHEN is_object THEN size(${keys}) <> size(array_distinct(${keys})) ELSE FALSE END AS duplicate_names
@@ -142,7 +149,6 @@ export const sparkDialect: SqlDialect = {
   hmacSha256Hex: (expr, inner, outer) =>
     `sha2(concat(unhex(${literal(outer)}), unhex(sha2(concat(unhex(${literal(inner)}), encode(${expr}, 'UTF-8')), 256))), 256)`,
 
-  readParquet: (dir) => `parquet.${identifier(literalPath(dir))}`,
   readParquetFiles(files) {
     if (files.length === 0) throw new Error('readParquetFiles needs at least one file');
     // One relation per file: a file path names no partition folders, and its characters are literal.

@@ -2,10 +2,15 @@
  * A local Spark Connect server (`local[N]`) from the project's pinned pyspark, for development,
  * tests and single-machine use: start (and wait until it answers), stop, status. Bound to
  * 127.0.0.1; its log and pid file live in a state folder, never inside site-packages.
+ *
+ * The server is found by its port as well as by the pid file: the process listening on
+ * 127.0.0.1:PORT (Linux: /proc/net/tcp{,6} and /proc/PID/fd), verified to be a
+ * SparkConnectServer by its command line. So `stop` and `status` work without the --state-dir
+ * the server was started with, and a stale or reused pid in a pid file is not taken for it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { openSync, promises as fs } from 'node:fs';
-import os from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,15 +42,106 @@ function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-async function readPid(o: { stateDir: string; port: number }): Promise<number | undefined> {
+const SERVER_CLASS = 'org.apache.spark.sql.connect.service.SparkConnectServer';
+
+/** A process's command line, or undefined where /proc does not tell (not Linux, or gone). */
+async function commandLine(pid: number): Promise<string | undefined> {
+  const raw = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return raw === undefined ? undefined : raw.replace(/\0+$/, '').split('\0').join(' ');
+}
+
+const procAvailable = async () => (await fs.stat('/proc/self/fd').catch(() => undefined)) !== undefined;
+
+/** Whether a /proc/net/tcp{,6} local address includes 127.0.0.1 (loopback or wildcard). */
+function coversLoopback(hexAddress: string): boolean {
+  const a = hexAddress.toUpperCase();
+  if (a.length === 8) return a === '00000000' || a.endsWith('7F');
+  if (/^0+$/.test(a)) return true;
+  if (a === '00000000000000000000000001000000') return true; // ::1
+  return a.startsWith('0000000000000000FFFF0000') && a.endsWith('7F'); // ::ffff:127.x.x.x
+}
+
+/** The socket inodes listening on PORT at an address that covers 127.0.0.1. */
+async function listeningInodes(port: number): Promise<Set<string>> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await fs.readFile(table, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const [address, portHex] = (cols[1] ?? '').split(':');
+      // Column 4 is the state; 0A is LISTEN. Column 10 is the socket's inode.
+      if (cols[3] !== '0A' || !address || !portHex || Number.parseInt(portHex, 16) !== port) continue;
+      if (coversLoopback(address) && cols[9] && cols[9] !== '0') inodes.add(cols[9]);
+    }
+  }
+  return inodes;
+}
+
+/** The process listening on a loopback TCP port, as far as this system tells (Linux, own processes or root). */
+export interface PortOwner {
+  pid: number;
+  command: string;
+}
+
+export async function portOwner(port: number): Promise<PortOwner | undefined> {
+  const inodes = await listeningInodes(port);
+  if (inodes.size === 0) return undefined;
+  const wanted = new Set([...inodes].map((i) => `socket:[${i}]`));
+  const pids = (await fs.readdir('/proc').catch(() => [] as string[])).filter((d) => /^\d+$/.test(d));
+  for (const pid of pids) {
+    const fdDir = `/proc/${pid}/fd`;
+    const fds = await fs.readdir(fdDir).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await fs.readlink(path.join(fdDir, fd)).catch(() => undefined);
+      if (target && wanted.has(target)) {
+        return { pid: Number(pid), command: (await commandLine(Number(pid))) ?? '?' };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether 127.0.0.1:PORT can be bound now (the only sure test of "free"). */
+async function portFree(port: number): Promise<{ free: true } | { free: false; code: string }> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve({ free: false, code: error.code ?? String(error) }));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve({ free: true })));
+  });
+}
+
+/** `pid N (command line)`, on one line and cut to a readable length. */
+export function describeProcess(owner: PortOwner): string {
+  const command = owner.command.replace(/\s+/g, ' ').trim();
+  return `pid ${owner.pid} (${command.length > 120 ? `${command.slice(0, 117)}...` : command})`;
+}
+
+interface FoundServer {
+  pid: number;
+  /** The state folder the server was started with: its working directory (see startServer). */
+  stateDir: string;
+}
+
+/** A SparkConnectServer process: by the pid file (checked against its command line) or by the port. */
+async function findServer(o: { stateDir: string; port: number }): Promise<FoundServer | undefined> {
   const text = await fs.readFile(pidFile(o), 'utf8').catch(() => undefined);
-  const pid = Number(text);
-  return text && Number.isInteger(pid) && alive(pid) ? pid : undefined;
+  const recorded = text && /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
+  if (recorded !== undefined && alive(recorded)) {
+    const command = await commandLine(recorded);
+    // Where /proc cannot tell, a live pid is trusted; where it can, it must be the server.
+    if (command === undefined ? !(await procAvailable()) : command.includes(SERVER_CLASS)) return { pid: recorded, stateDir: o.stateDir };
+  }
+  const owner = await portOwner(o.port);
+  if (!owner || !owner.command.includes(SERVER_CLASS)) return undefined;
+  const cwd = await fs.readlink(`/proc/${owner.pid}/cwd`).catch(() => undefined);
+  const startedIn = cwd && (await fs.stat(logFile({ stateDir: cwd, port: o.port })).catch(() => undefined)) ? cwd : o.stateDir;
+  return { pid: owner.pid, stateDir: startedIn };
 }
 
 /** The server's Spark version, or undefined when nothing answers on the port. */
@@ -60,30 +156,75 @@ export async function probe(port: number, token?: string, deadlineMs = 3_000): P
   }
 }
 
-
 export interface ServerStatus {
   running: boolean;
   pid?: number;
   version?: string;
   remote: string;
   log: string;
+  /** When not running: the other process that holds the port, if any and if known. */
+  portHeldBy?: PortOwner;
+  /** `startServer` found the server already running (it started nothing). */
+  alreadyRunning?: boolean;
 }
 
 export async function serverStatus(o: SparkServerOptions): Promise<ServerStatus> {
-  const pid = await readPid(o);
-  const version = pid ? await probe(o.port, o.token) : undefined;
-  return { running: pid !== undefined, pid, version, remote: `sc://127.0.0.1:${o.port}`, log: logFile(o) };
+  const found = await findServer(o);
+  const version = found ? await probe(o.port, o.token) : undefined;
+  const portHeldBy = found ? undefined : await portOwner(o.port);
+  const log = logFile({ stateDir: found?.stateDir ?? o.stateDir, port: o.port });
+  return { running: found !== undefined, pid: found?.pid, version, remote: `sc://127.0.0.1:${o.port}`, log, ...(portHeldBy ? { portHeldBy } : {}) };
+}
+
+/**
+ * The lines of a start-up log that say why the server stopped: the first logged ERROR, then Java
+ * exception lines (`java.net.BindException: ...`, `Caused by: ...`) and the JVM's own `Error: ...`
+ * lines; the last lines of the log when none of those is there.
+ */
+export function startupFailure(log: string): string[] {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const isCause = (l: string) =>
+    /^(Exception in thread "[^"]*" )?([\w$]+\.)+[\w$]*(Exception|Error)\b/.test(l) || /^Caused by: /.test(l) || /^Error: /.test(l);
+  const picked: string[] = [];
+  const logged = lines.find((l) => / ERROR /.test(l));
+  if (logged) picked.push(logged);
+  const isLogLine = (l: string) => /^\d\d\/\d\d\/\d\d \d\d:\d\d:\d\d /.test(l);
+  lines.forEach((line, i) => {
+    if (picked.length >= 4 || !isCause(line) || picked.includes(line)) return;
+    // The JVM says what is wrong on the line before its own `Error: ...` lines.
+    const before = lines[i - 1];
+    if (/^Error: /.test(line) && before && !isLogLine(before) && !isCause(before) && !picked.includes(before)) picked.push(before);
+    picked.push(line);
+  });
+  const chosen = picked.length ? picked : lines.slice(-5);
+  return chosen.map((l) => (l.length > 400 ? `${l.slice(0, 397)}...` : l));
+}
+
+async function refuseBusyPort(o: SparkServerOptions): Promise<void> {
+  const check = await portFree(o.port);
+  if (check.free) return;
+  if (check.code !== 'EADDRINUSE') throw new SparkServerError(`cannot listen on 127.0.0.1:${o.port} (${check.code}): pick another --port`);
+  const owner = await portOwner(o.port);
+  if (!owner && (await probe(o.port, o.token, 1_000))) {
+    throw new SparkServerError(`port ${o.port} already answers as a Spark Connect server whose process is not visible here; use it, or pick another --port`);
+  }
+  const by = owner ? ` by ${describeProcess(owner)}` : '';
+  throw new SparkServerError(`port ${o.port} on 127.0.0.1 is already in use${by}: stop that process or pick another --port`);
 }
 
 export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): Promise<ServerStatus> {
-  // Installing first also provides the protocol definitions that probing the port needs.
-  const home = await sparkHome();
-  const existing = await readPid(o);
-  if (existing) return serverStatus(o);
-  if (await probe(o.port, o.token, 1_000)) {
-    throw new SparkServerError(`port ${o.port} already answers as a Spark Connect server not started here; use it, or pick --port`);
+  const existing = await findServer(o);
+  if (existing) {
+    // Installing provides the protocol definitions that asking the server its version needs.
+    await sparkHome();
+    return { ...(await serverStatus(o)), alreadyRunning: true };
   }
+  // Before installing or starting anything: Spark would otherwise start, fail to bind and shut down.
+  await refuseBusyPort(o);
+  const home = await sparkHome();
   await fs.mkdir(o.stateDir, { recursive: true });
+  // The log is appended to across starts; this start's lines begin here.
+  const logStart = (await fs.stat(logFile(o)).catch(() => undefined))?.size ?? 0;
   const log = openSync(logFile(o), 'a');
   const conf = [
     `spark.connect.grpc.binding.address=127.0.0.1`,
@@ -102,33 +243,50 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   if (o.token) env.SPARK_CONNECT_AUTHENTICATE_TOKEN = o.token;
   const child = spawn(
     path.join(home, 'bin', 'spark-submit'),
-    ['--class', 'org.apache.spark.sql.connect.service.SparkConnectServer', '--master', `local[${o.cores}]`,
+    ['--class', SERVER_CLASS, '--master', `local[${o.cores}]`,
       ...conf.flatMap((c) => ['--conf', c]), '--driver-java-options', `-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`],
     { cwd: o.stateDir, env, detached: true, stdio: ['ignore', log, log] },
   );
   child.unref();
   await fs.mkdir(path.join(o.stateDir, 'tmp'), { recursive: true });
   await fs.writeFile(pidFile(o), String(child.pid));
+  const thisStartsLog = async () => {
+    const handle = await fs.open(logFile(o), 'r');
+    try {
+      const { size } = await handle.stat();
+      const buffer = Buffer.alloc(Math.max(0, size - logStart));
+      await handle.read(buffer, 0, buffer.length, logStart);
+      return buffer.toString('utf8');
+    } finally {
+      await handle.close();
+    }
+  };
+  const cause = async () => {
+    const lines = startupFailure(await thisStartsLog().catch(() => ''));
+    return lines.length ? `:\n  ${lines.join('\n  ')}\n` : '; ';
+  };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!alive(child.pid!)) {
-      const tail = (await fs.readFile(logFile(o), 'utf8')).split('\n').slice(-15).join('\n');
-      throw new SparkServerError(`the Spark Connect server exited during start-up; log ${logFile(o)}:\n${tail}`);
+      await fs.rm(pidFile(o), { force: true });
+      throw new SparkServerError(`the Spark Connect server on port ${o.port} stopped during start-up${await cause()}full log: ${logFile(o)}`);
     }
     const version = await probe(o.port, o.token, 2_000);
     if (version) return { running: true, pid: child.pid, version, remote: `sc://127.0.0.1:${o.port}`, log: logFile(o) };
     await new Promise((r) => setTimeout(r, 500));
   }
   await stopServer(o);
-  throw new SparkServerError(`the Spark Connect server did not answer on 127.0.0.1:${o.port} within ${timeoutMs / 1000} s; log ${logFile(o)}`);
+  throw new SparkServerError(`the Spark Connect server did not answer on 127.0.0.1:${o.port} within ${timeoutMs / 1000} s${await cause()}full log: ${logFile(o)}`);
 }
 
+/** Stops the server of this port (found by pid file or by port); false when none was running. */
 export async function stopServer(o: { stateDir: string; port: number }): Promise<boolean> {
-  const pid = await readPid(o);
-  if (!pid) {
+  const found = await findServer(o);
+  if (!found) {
     await fs.rm(pidFile(o), { force: true });
     return false;
   }
+  const { pid } = found;
   // spark-submit's JVM runs in the process group started detached: end the group.
   const signal = (s: NodeJS.Signals) => {
     try {
@@ -145,5 +303,7 @@ export async function stopServer(o: { stateDir: string; port: number }): Promise
   for (let i = 0; i < 60 && alive(pid); i++) await new Promise((r) => setTimeout(r, 250));
   if (alive(pid)) signal('SIGKILL');
   await fs.rm(pidFile(o), { force: true });
+  // Found by its port: its own pid file is in the folder it was started with.
+  await fs.rm(pidFile({ stateDir: found.stateDir, port: o.port }), { force: true });
   return true;
 }

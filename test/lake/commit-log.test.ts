@@ -1,0 +1,158 @@
+// Commit records: one zod schema parses them; protocols 1 and 2 read, a newer one stops every
+// command, a damaged record names its file and field, and writers write protocol 2 only.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  COMMIT_PROTOCOL, CommitLogError, CommitProtocolError, ConcurrentCommitError, readCommits, writeCommit, type Commit,
+} from '../../src/lake/commit-log.js';
+import { commitPath, lakeLayout, type LakeLayout } from '../../src/lake/layout.js';
+import { removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
+import { runJson, subsnap } from '../support/cli.js';
+
+const SHA = 'ab'.repeat(32);
+
+function sample(version: number, protocol: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    protocol, version, parent: version > 1 ? version - 1 : null, operation: 'run', committedAt: '2024-01-02T00:10:00.000Z', engine: 'duckdb',
+    snapshotPath: `snapshot/versions/${String(version).padStart(8, '0')}`, snapshotFiles: ['part-00000.parquet'],
+    quarantinePath: null,
+    consumed: [{ path: `date=2024-01-0${version}/a.jsonl`, date: `2024-01-0${version}`, size: 17, sha256: SHA }],
+    catalog: [{ path: 'subscriptions.parquet', size: 1520, sha256: SHA }],
+    policies: { pii: 'drop', duplicates: 'last', nulls: 'overwrite' },
+    schema: { key: 'Id', fields: [{ name: 'Id', type: 'bigint' }] },
+    columns: [{ name: 'Id', type: 'bigint' }],
+    counts: { inputRecords: 1, acceptedRecords: 1, rejectedRecords: 0, inserted: 1, updated: 0, unchanged: 0, totalKeys: 1, unmatchedSubscriptions: 0 },
+    ...fields,
+  };
+}
+
+let dir: string;
+let n = 0;
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-log-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A lake whose log holds `records` (texts or objects) as versions 1..N, or under the given names. */
+async function logWith(records: (string | object)[], names?: string[]): Promise<LakeLayout> {
+  const layout = lakeLayout(path.join(dir, `lake-${++n}`));
+  await mkdir(layout.log, { recursive: true });
+  for (const [i, record] of records.entries()) {
+    const file = names ? path.join(layout.log, names[i]!) : commitPath(layout, i + 1);
+    await writeFile(file, typeof record === 'string' ? record : JSON.stringify(record, null, 1));
+  }
+  return layout;
+}
+
+describe('reading the commit log', () => {
+  it('reads records of protocol 1 and 2 alike, with or without a schema', async () => {
+    const { schema: _, ...noSchema } = sample(1, 1);
+    const layout = await logWith([noSchema, sample(2, 2), sample(3, 1)]);
+    const commits = await readCommits(layout);
+    assert.deepEqual(commits.map((c) => [c.version, c.protocol]), [[1, 1], [2, 2], [3, 1]]);
+    assert.equal(commits[0]!.schema, undefined);
+    assert.deepEqual(commits[1], sample(2, 2));
+  });
+
+  it('stops at a record of a newer protocol, whatever else it holds', async () => {
+    for (const newer of [sample(2, 3), { protocol: 7, anything: 'else' }]) {
+      const layout = await logWith([sample(1, 2), newer]);
+      const file = commitPath(layout, 2);
+      await assert.rejects(readCommits(layout), (error: unknown) => {
+        assert.ok(error instanceof CommitProtocolError);
+        assert.equal(error.message, `commit record ${file} was written by a newer subsnap (protocol ${(newer as { protocol: number }).protocol}; this one reads up to 2): upgrade subsnap`);
+        return true;
+      });
+    }
+  });
+
+  const damaged: [string, (r: Record<string, unknown>) => unknown, RegExp][] = [
+    ['a missing field', ({ counts: _, ...r }) => r, /counts: /],
+    ['a version as a string', (r) => ({ ...r, version: '2' }), /version: .*expected number/i],
+    ['a count that is not a number', (r) => ({ ...r, counts: { ...(r.counts as object), inserted: 'many' } }), /counts\.inserted: /],
+    ['a policy that is not a string', (r) => ({ ...r, policies: { pii: 1 } }), /policies\.pii: /],
+    ['a negative size of a consumed file', (r) => ({ ...r, consumed: [{ path: 'a', date: '2024-01-02', size: -1, sha256: SHA }] }), /consumed\.0\.size: /],
+    ['a digest that is not one', (r) => ({ ...r, catalog: [{ path: 'c.parquet', size: 1, sha256: 'nope' }] }), /catalog\.0\.sha256: expected a SHA-256 digest/],
+    ['an unknown operation', (r) => ({ ...r, operation: 'merge' }), /operation: /],
+    ['a commit time that is not one', (r) => ({ ...r, committedAt: 'yesterday' }), /committedAt: /],
+    ['protocol 0', (r) => ({ ...r, protocol: 0 }), /protocol: /],
+    ['an unknown field', (r) => ({ ...r, deletionVectors: [] }), /deletionVectors/],
+    ['an array', () => [], /\(top level\): /],
+  ];
+  for (const [name, damage, field] of damaged) {
+    it(`a damaged log: ${name}`, async () => {
+      const layout = await logWith([sample(1, 2), damage(sample(2, 2)) as object]);
+      const file = commitPath(layout, 2);
+      await assert.rejects(readCommits(layout), (error: unknown) => {
+        assert.ok(error instanceof CommitLogError && !(error instanceof CommitProtocolError));
+        assert.ok(error.message.startsWith(`commit record ${file} is damaged (`), error.message);
+        assert.match(error.message, field);
+        assert.match(error.message, /the commit log cannot be read; restore the file from a backup$/);
+        return true;
+      });
+    });
+  }
+
+  it('a damaged log: text that is not JSON, a version that differs from the name', async () => {
+    await assert.rejects(readCommits(await logWith([sample(1, 2), '{"protocol": 2,'])), /00000002\.json is damaged \(not valid JSON/);
+    await assert.rejects(readCommits(await logWith([sample(1, 2), sample(3, 2)])), /00000002\.json is damaged \(version: it says 3, its name 2\)/);
+  });
+
+  it('a gap in the log', async () => {
+    const layout = await logWith([sample(1, 2), sample(3, 2)], ['00000001.json', '00000003.json']);
+    await assert.rejects(readCommits(layout), /^Error: commit log has a gap: expected version 2, found 00000003\.json$/);
+    assert.deepEqual(await readCommits(await logWith([])), []);
+  });
+});
+
+describe('writing commit records', () => {
+  it('writes this version\'s protocol, even for a record copied from a protocol 1 one (rollback)', async () => {
+    const layout = await logWith([sample(1, 1)]);
+    const [first] = await readCommits(layout);
+    await writeCommit(layout, { ...first!, version: 2, parent: 1, operation: 'rollback', consumed: [] });
+    const text = await readFile(commitPath(layout, 2), 'utf8');
+    const written = JSON.parse(text) as Commit;
+    assert.equal(written.protocol, COMMIT_PROTOCOL);
+    assert.equal(COMMIT_PROTOCOL, 2);
+    assert.equal(Object.keys(written)[0], 'protocol', 'fields in the documented order');
+    assert.deepEqual((await readCommits(layout)).map((c) => c.protocol), [1, 2]);
+  });
+
+  it('never overwrites, and refuses a record no reader would accept before writing anything', async () => {
+    const layout = await logWith([sample(1, 2)]);
+    const { protocol: _, ...draft } = sample(1, 2) as Commit;
+    await assert.rejects(writeCommit(layout, draft), ConcurrentCommitError);
+    const bad = { ...draft, version: 2, counts: { ...draft.counts, inserted: Number.NaN } };
+    await assert.rejects(writeCommit(layout, bad), /refusing to write commit record 2, which no reader would accept: counts\.inserted: /);
+    assert.deepEqual(await readdir(layout.log), ['00000001.json']);
+  });
+});
+
+describe('through the CLI', () => {
+  it('a run writes protocol 2; a newer record stops every command with exit 2', async () => {
+    const lake = await tempLake();
+    try {
+      const rec = (Id: number) => JSON.stringify({ Id, active: true, subscription: 'basic', cost: 1, start_date: '2023-01-01' });
+      await writeJournalFile(lake, { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: `${rec(1)}\n${rec(2)}\n` });
+      await runJson(lake);
+      const file = path.join(lake, 'snapshot', '_log', '00000001.json');
+      const record = JSON.parse(await readFile(file, 'utf8'));
+      assert.equal(record.protocol, 2);
+      await writeFile(file, JSON.stringify({ ...record, protocol: 3 }));
+      await writeJournalFile(lake, { path: 'date=2024-01-02/a.jsonl', date: '2024-01-02', content: `${rec(3)}\n` });
+      for (const command of [['log'], ['run'], ['validate'], ['rollback', '1'], ['vacuum', '--keep-versions', '1']]) {
+        const result = await subsnap([...command, '--lake', lake]);
+        assert.equal(result.code, 2, `${command[0]}: ${result.stdout}${result.stderr}`);
+        assert.equal(result.stderr.trim(), `subsnap: commit record ${file} was written by a newer subsnap (protocol 3; this one reads up to 2): upgrade subsnap`);
+      }
+      assert.deepEqual(await readdir(path.join(lake, 'snapshot', '_log')), ['00000001.json'], 'nothing was committed');
+    } finally {
+      await removeLake(lake);
+    }
+  });
+});
