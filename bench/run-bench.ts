@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startServer, stopServer } from '../src/engines/spark/spark-server.js';
+import { DEFAULT_SERVER } from '../src/engines/spark/spark-server-options.js';
 import { measure, type Measured } from './process-meter.js';
 import { formatCount, lineChart } from './svg-chart.js';
 import { parseMemorySize } from '../src/core/memory-size.js';
@@ -28,7 +29,7 @@ const SCALES: Record<string, Scale> = {
   tiny: { name: 'tiny', snapshotKeys: 100_000, journalRecords: 10_000, contenders: ALL },
   small: { name: 'small', snapshotKeys: 1_000_000, journalRecords: 100_000, contenders: ALL },
   headline: { name: 'headline', snapshotKeys: 10_000_000, journalRecords: 1_000_000, contenders: ALL },
-  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'floor', 'noop', 'generator'] },
+  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'spark', 'floor', 'noop', 'generator'] },
 };
 const LABELS: Record<Contender, string> = {
   duckdb: 'subsnap run (DuckDB)',
@@ -59,6 +60,9 @@ const scales = values.scales!.split(',').map((s) => {
   if (!scale) throw new Error(`unknown scale ${s}: expected one of ${Object.keys(SCALES).join(', ')}`);
   return { ...scale, contenders: scale.contenders.filter((c) => chosen.has(c)) };
 });
+
+/** The JVM heap of both Spark contenders (the engine's server and the PySpark job): the same for a fair race. */
+const SPARK_HEAP = DEFAULT_SERVER.memory;
 
 const DAY1 = '2024-01-01';
 const DAY2 = '2024-01-02';
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
   if (scales.some((s) => s.contenders.includes('spark'))) {
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-spark-'));
     const t = Date.now();
-    const status = await startServer({ port: 15302, memory: '8g', cores: 2, stateDir }, 300_000);
+    const status = await startServer({ port: 15302, memory: SPARK_HEAP, cores: 2, stateDir }, 300_000);
     spark = { port: 15302, stateDir, pid: status.pid, startMs: Date.now() - t };
   }
   try {
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
           } else if (contender === 'pyspark') {
             const out = path.join(dir, 'pyspark-out');
             m = await measure(path.join(root, '.venv', 'spark', 'bin', 'python'), [path.join(root, 'bench', 'pyspark_baseline.py'),
-              '--snapshot', v1, '--journal', path.join(lake, 'journal', `date=${DAY2}`), '--date', DAY2, '--catalog', path.join(lake, 'catalog'), '--out', out]);
+              '--snapshot', v1, '--journal', path.join(lake, 'journal', `date=${DAY2}`), '--date', DAY2, '--catalog', path.join(lake, 'catalog'), '--out', out, '--memory', SPARK_HEAP]);
             await fs.rm(out, { recursive: true, force: true });
           } else {
             const out = path.join(dir, 'floor.parquet');
@@ -209,15 +213,26 @@ function targetLines(results: Result[]): string[] {
   }
   const gb = (mib: number) => (mib * 2 ** 20) / 1e9;
   if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${gb(duck.peakRssMb).toFixed(2)} GB`, gb(duck.peakRssMb) <= 2]);
+  const sparkEngine = headline('spark');
+  if (sparkEngine && pyspark) {
+    rows.push([`Spark engine ≤ 0.5 × the PySpark job (headline, both ${SPARK_HEAP} heap)`, `${(sparkEngine.median / pyspark.median).toFixed(2)}×`, sparkEngine.median <= 0.5 * pyspark.median]);
+  }
+  if (sparkEngine) rows.push(['Spark server peak RSS ≤ 3 GB (headline)', `${gb(sparkEngine.peakRssMb).toFixed(2)} GB`, gb(sparkEngine.peakRssMb) <= 3]);
+  const [smallSpark, smallPyspark] = [find('small', 'spark'), find('small', 'pyspark')];
+  if (smallSpark && smallPyspark) {
+    rows.push(['Spark engine at parity with the PySpark job (small)', `${(smallSpark.median / smallPyspark.median).toFixed(2)}×`, smallSpark.median <= smallPyspark.median]);
+  }
   const largeScale = SCALES.large;
   if (largeScale && results.some((r) => r.scale === 'large')) {
     const large = find('large', 'duckdb');
     const failed = results.find((r) => r.scale === 'large' && r.contender === 'duckdb')?.failed;
     rows.push([`S=50M completes under --memory-limit ${largeScale.memoryLimit}`, large ? `${(large.median / 1000).toFixed(2)} s, peak RSS ${gb(large.peakRssMb).toFixed(2)} GB` : `failed: ${failed ?? 'not run'}`, Boolean(large) && gb(large!.peakRssMb) <= (parseMemorySize(largeScale.memoryLimit!) ?? 0) / 1e9]);
   }
-  const perRecord = results.filter((r) => r.contender === 'duckdb' && !r.failed)
-    .map((r) => `${r.scale} ${((r.median * 1000) / (r.snapshotKeys + r.journalRecords)).toFixed(2)} µs`);
-  if (perRecord.length > 1) rows.push(['time grows linearly with S + J', `DuckDB time per S + J record: ${perRecord.join(', ')}`, undefined]);
+  for (const [contender, name] of [['duckdb', 'DuckDB'], ['spark', 'Spark engine']] as const) {
+    const perRecord = results.filter((r) => r.contender === contender && !r.failed && r.scale !== 'tiny')
+      .map((r) => `${r.scale} ${((r.median * 1000) / (r.snapshotKeys + r.journalRecords)).toFixed(2)} µs`);
+    if (perRecord.length > 1) rows.push(['time grows linearly with S + J', `${name} time per S + J record: ${perRecord.join(', ')}`, undefined]);
+  }
   const generator = find('headline', 'generator') ?? results.filter((r) => r.contender === 'generator' && !r.failed).at(-1);
   if (generator) {
     const perSec = generator.journalRecords / (generator.median / 1000);

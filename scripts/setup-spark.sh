@@ -31,7 +31,24 @@ PY
 fi
 
 if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
-  echo "setup-spark: Java 17 is needed (apt-get install openjdk-17-jre-headless)" >&2
+  echo "setup-spark: Java 17 is needed (apt-get install openjdk-17-jdk-headless)" >&2
   exit 1
+fi
+
+# The record probe the Spark engine registers as a UDF (spark/udf/): compiled against this Spark's
+# own jars (Jackson, the UDF interfaces), rebuilt when its source changes.
+udf_src="$root/spark/udf"
+udf_out="$root/.venv/spark-udf"
+udf_hash="$(cd "$udf_src" && find . -name '*.java' -type f | sort | xargs sha256sum | sha256sum | cut -d' ' -f1)-$version"
+if [ ! -f "$udf_out/subsnap-spark.jar" ] || [ "$(cat "$udf_out/.source-sha256" 2>/dev/null)" != "$udf_hash" ]; then
+  if ! command -v javac >/dev/null 2>&1; then
+    echo "setup-spark: a Java 17 JDK is needed to build the Spark engine's record probe (apt-get install openjdk-17-jdk-headless)" >&2
+    exit 1
+  fi
+  rm -rf "$udf_out"
+  mkdir -p "$udf_out/classes"
+  javac --release 17 -nowarn -cp "$spark_home/jars/*" -d "$udf_out/classes" $(find "$udf_src" -name '*.java' -type f)
+  (cd "$udf_out/classes" && jar cf ../subsnap-spark.jar .)
+  echo "$udf_hash" > "$udf_out/.source-sha256"
 fi
 echo "$spark_home"

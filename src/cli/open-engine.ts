@@ -44,6 +44,7 @@ export function openEngine(config: Config): Engine {
     query: async (sql) => (await engine()).query(sql),
     columns: async (select) => (await engine()).columns(select),
     readPaths: async (paths) => (await engine()).readPaths(paths),
+    parquetFiles: async (paths) => (await engine()).parquetFiles(paths),
     async close() {
       if (opened) await (await opened).close();
     },

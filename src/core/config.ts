@@ -41,6 +41,7 @@ const configFile = z
     readChunkBytes: z.number().int().positive().optional(),
     sparkRemote: z.string().optional(),
     maxRejectedShare: z.number().min(0).max(1).optional(),
+    broadcastJournalBytes: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -59,6 +60,8 @@ export interface Config {
   /** Size of the pieces a line-delimited journal file is read in (bounds memory per reading thread). */
   readChunkBytes?: number;
   sparkRemote?: string;
+  /** Journal bytes up to which the day's keys are broadcast to filter the previous version (see fold-and-commit.ts). */
+  broadcastJournalBytes?: number;
   /** A run whose rejected share of input records exceeds this commits nothing (fail closed). */
   maxRejectedShare: number;
   /** The file the configuration came from, if any. */
@@ -151,6 +154,7 @@ export async function loadConfig(options: { configPath?: string; overrides?: Con
     readChunkBytes: merged.readChunkBytes,
     sparkRemote: merged.sparkRemote,
     maxRejectedShare: merged.maxRejectedShare ?? DEFAULT_MAX_REJECTED_SHARE,
+    broadcastJournalBytes: merged.broadcastJournalBytes,
     source,
   };
 }

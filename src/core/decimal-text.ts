@@ -11,13 +11,23 @@ const NUMBER_PARTS = '^(-?)([0-9]+)(?:\\.([0-9]+))?(?:[eE]([+-]?)0*([0-9]+))?$';
 /** Exponents this long are far outside any decimal(p,s) unless the digits are all zero. */
 const MAX_EXPONENT_DIGITS = 12;
 
+/** The common spelling, cast at once: at most p-s integer digits and s fraction digits. */
+const plainSpelling = (precision: number, scale: number) =>
+  scale > 0 ? `-?[0-9]{1,${precision - scale}}(\\.[0-9]{1,${scale}})?` : `-?[0-9]{1,${precision}}`;
+
+/** A column (for a SELECT list) telling whether field `i`'s number text `s_i` casts at once: `dplain_i`. */
+export function decimalPlainColumn(d: SqlDialect, i: number, precision: number, scale: number): string {
+  return `CASE WHEN t_${i} IN ('integer', 'number') THEN ${d.matches(`s_${i}`, plainSpelling(precision, scale))} ELSE FALSE END AS dplain_${i}`;
+}
+
 /**
- * Columns (for a SELECT list) that prepare field `i`'s number text `s_i`: `dsg_i` (sign), `dig_i`
- * (digits without leading zeros), `dexp_i` (exponent of the last digit, NULL when huge).
+ * Columns (for a SELECT list over a row with `dplain_i`) that take apart the other numbers of field `i`:
+ * `dsg_i` (sign), `dig_i` (digits without leading zeros), `dexp_i` (exponent of the last digit, NULL
+ * when huge). The common spelling skips this work.
  */
 export function decimalPartColumns(d: SqlDialect, i: number): string[] {
   const part = (group: number) => d.regexpExtract(`s_${i}`, NUMBER_PARTS, group);
-  const isNumber = `t_${i} IN ('integer', 'number')`;
+  const isNumber = `t_${i} IN ('integer', 'number') AND NOT dplain_${i}`;
   // The exponent's digits come without leading zeros (group 5), its sign apart (group 4).
   const exponent = `CASE WHEN ${part(5)} = '' THEN 0 WHEN length(${part(5)}) > ${MAX_EXPONENT_DIGITS} THEN NULL
     ELSE CAST(concat(${part(4)}, ${part(5)}) AS BIGINT) END`;
@@ -34,8 +44,6 @@ export function decimalPartColumns(d: SqlDialect, i: number): string[] {
  */
 export function exactDecimal(d: SqlDialect, i: number, precision: number, scale: number): string {
   const type = `DECIMAL(${precision}, ${scale})`;
-  // The common spelling casts at once: at most p-s integer digits and s fraction digits.
-  const plain = scale > 0 ? `-?[0-9]{1,${precision - scale}}(\\.[0-9]{1,${scale}})?` : `-?[0-9]{1,${precision}}`;
   const digits = d.replaceRegex(`dig_${i}`, '0+$', '');
   const exponent = `(dexp_${i} + length(dig_${i}) - length(${digits}))`;
   const integerDigits = `(length(${digits}) + ${exponent})`;
@@ -43,7 +51,7 @@ export function exactDecimal(d: SqlDialect, i: number, precision: number, scale:
       WHEN ${integerDigits} > 0 THEN concat(substr(${digits}, 1, CAST(${integerDigits} AS INT)), '.', substr(${digits}, CAST(${integerDigits} AS INT) + 1))
       ELSE concat('0.', repeat('0', CAST(-${integerDigits} AS INT)), ${digits}) END`;
   return `CASE WHEN t_${i} NOT IN ('integer', 'number') THEN NULL
-    WHEN ${d.matches(`s_${i}`, plain)} THEN CAST(s_${i} AS ${type})
+    WHEN dplain_${i} THEN CAST(s_${i} AS ${type})
     WHEN dig_${i} = '' THEN CAST(0 AS ${type})
     WHEN dexp_${i} IS NULL THEN NULL
     WHEN ${exponent} < -${scale} OR ${integerDigits} > ${precision - scale} THEN NULL

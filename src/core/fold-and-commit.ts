@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Engine, TextInput } from '../engines/engine.js';
-import { fingerprintCatalog } from '../lake/catalog-files.js';
+import { fingerprintCatalog, sameFingerprints } from '../lake/catalog-files.js';
 import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
 import { fsyncDir, fsyncTree } from '../lake/durable-fs.js';
 import { compareJournalFiles, type JournalFile } from '../lake/journal-files.js';
@@ -16,7 +16,7 @@ import {
   countsQuery, FOLD_RELATIONS, FOLD_RELATIONS_DONE_BEFORE_WRITE, FOLD_VIEWS, foldStatements, outputSelect, quarantineSelect,
   rejectReasonsQuery, type FileOrder, type FoldPlan,
 } from './fold-sql.js';
-import { parquetPaths } from './parquet-source.js';
+import { parquetTable } from './parquet-source.js';
 import { hmacPads, loadPiiKey, piiKeyId } from './pii-key.js';
 import { DEFAULT_MAX_REJECTED_SHARE, exceedsShare, rejectedShareError } from './reject-threshold.js';
 import type { RunReport } from './run-report.js';
@@ -51,6 +51,12 @@ export async function requireCatalog(layout: LakeLayout): Promise<FileFingerprin
   return catalog;
 }
 
+/**
+ * The day's keys are broadcast (the previous version is read as it lies) while its journal files hold
+ * at most this many bytes (some 10 million records); above, both sides are partitioned by key.
+ */
+export const DEFAULT_BROADCAST_JOURNAL_BYTES = 2 * 1024 ** 3;
+
 export const maxRejectedShare = (config: Config) => config.maxRejectedShare ?? DEFAULT_MAX_REJECTED_SHARE;
 
 /** Policies as the commit log records them (with a fingerprint of the PII key, never the key). */
@@ -81,9 +87,10 @@ async function foldInto(
   const { layout, current } = session;
   const { base, files, policies } = request;
   const prepared: PreparedJournalFile[] = [];
+  const rawFiles = engine.dialect.journalReading === 'raw-files';
   for (const [i, file] of files.entries()) {
     progress({ stage: 'reading journal files', done: i, total: files.length });
-    prepared.push(await prepareJournalFile(file, runDir));
+    prepared.push(await prepareJournalFile(file, runDir, { rawFiles }));
   }
   progress({ stage: 'reading journal files', done: files.length, total: files.length });
   crashPoint('inspected');
@@ -93,10 +100,14 @@ async function foldInto(
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
-    inputs: await textInputs(engine, prepared, fileOrder, path.join(runDir, 'chunks'), config.readChunkBytes ?? CHUNK_BYTES),
+    inputs: await textInputs(engine, prepared, fileOrder, rawFiles ? undefined : { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES }),
     fileOrder,
-    previousFiles: base ? await parquetPaths(engine, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
-    catalogFiles: await parquetPaths(engine, layout.catalog, request.catalog.map((f) => f.path)),
+    previousTable: base ? await parquetTable(engine, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
+    catalogTable: await parquetTable(engine, layout.catalog, request.catalog.map((f) => f.path)),
+    scratchDir: path.join(runDir, 'engine'),
+    broadcastKeys: prepared.reduce((sum, f) => sum + f.size, 0) <= (config.broadcastJournalBytes ?? DEFAULT_BROADCAST_JOURNAL_BYTES),
+    // The base's unmatched rows hold while the catalog is the one it was enriched with.
+    previousCounts: base && sameFingerprints(base.catalog, request.catalog) ? { unmatched: base.counts.unmatchedSubscriptions } : undefined,
   };
   if (config.policies.pii === 'hash') {
     const pads = hmacPads(await loadPiiKey(config));
@@ -110,30 +121,15 @@ async function foldInto(
   checkKeyCounts(base, counts);
   await checkRejectedShare(engine, config, counts.input_records!, counts.rejected_records!);
   const totalKeys = counts.previous_rows! + counts.inserted!;
-  if (engine.dialect.eagerTemps) {
-    for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(engine.dialect.dropTemp(relation));
-  }
   crashPoint('folded');
 
   progress({ stage: 'writing Parquet' });
-  const stagedSnapshot = path.join(runDir, 'snapshot');
-  const stagedQuarantine = path.join(runDir, 'quarantine');
-  await fs.mkdir(stagedSnapshot, { recursive: true });
-  await engine.run(engine.dialect.writeParquet(outputSelect(engine.dialect, plan, enrichment), stagedSnapshot));
+  const staged = await writeStagedFiles(engine, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys });
   const rejected = counts.rejected_records!;
-  if (rejected > 0) {
-    await fs.mkdir(stagedQuarantine, { recursive: true });
-    await engine.run(engine.dialect.writeParquet(quarantineSelect(engine.dialect, plan), stagedQuarantine));
-  }
-  await checkWrittenRows(engine, stagedSnapshot, totalKeys);
-  const columns = (await engine.columns(`SELECT * FROM ${engine.dialect.readParquetFiles(await parquetPaths(engine, stagedSnapshot))}`))
-    .map((c) => ({ name: c.name, type: neutralType(c.type) }));
-  for (const view of FOLD_VIEWS) await engine.run(engine.dialect.dropView(view));
-  for (const relation of FOLD_RELATIONS) await engine.run(engine.dialect.dropTemp(relation));
   crashPoint('written');
 
   progress({ stage: 'committing' });
-  const published = await publishVersion(layout, version, runDir, stagedSnapshot, rejected > 0 ? stagedQuarantine : null);
+  const published = await publishVersion(layout, version, runDir, staged.snapshot, staged.quarantine);
   const inputRecords = counts.input_records!;
   const inserted = counts.inserted!;
   const updated = counts.updated!;
@@ -159,7 +155,7 @@ async function foldInto(
     catalog: request.catalog,
     policies,
     schema: config.schema,
-    columns,
+    columns: staged.columns,
     counts: derived,
   });
   crashPoint('committed');
@@ -180,6 +176,32 @@ async function foldInto(
 }
 
 /**
+ * Writes the quarantine (read from `checked`), then the snapshot (streamed from the previous version
+ * and `decided`), then drops the fold's relations. Relations the snapshot does not need are dropped
+ * before it is written, when the engine holds them in memory.
+ */
+async function writeStagedFiles(
+  engine: Engine, plan: FoldPlan, enrichment: string[], runDir: string, expected: { rejected: number; totalKeys: number },
+): Promise<{ snapshot: string; quarantine: string | null; columns: { name: string; type: string }[] }> {
+  const d = engine.dialect;
+  const snapshot = path.join(runDir, 'snapshot');
+  const quarantine = expected.rejected > 0 ? path.join(runDir, 'quarantine') : null;
+  if (quarantine) {
+    await fs.mkdir(quarantine, { recursive: true });
+    await engine.run(d.writeParquet(quarantineSelect(d, plan), quarantine));
+  }
+  if (d.eagerTemps) for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
+  await fs.mkdir(snapshot, { recursive: true });
+  await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), snapshot));
+  await checkWrittenRows(engine, snapshot, expected.totalKeys);
+  const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, snapshot)}`))
+    .map((c) => ({ name: c.name, type: neutralType(c.type) }));
+  for (const view of FOLD_VIEWS) await engine.run(d.dropView(view));
+  for (const relation of [...FOLD_RELATIONS, ...d.journalTemps]) await engine.run(d.dropTemp(relation));
+  return { snapshot, quarantine, columns };
+}
+
+/**
  * The natural order of every journal file of the dates this fold reads, those folded by earlier
  * commits included (a row of the previous version may come from one of them).
  */
@@ -191,15 +213,19 @@ function journalFileOrder(commits: Commit[], files: JournalFile[]): FileOrder[] 
   return [...all.values()].sort(compareJournalFiles).map((f, rank) => ({ journalFile: f.path, journalDate: f.date, rank }));
 }
 
-/** What the engine reads: each file's record lines, a line-delimited file in chunks of bounded size. */
+/**
+ * What the engine reads: each file's record lines, a line-delimited file in chunks of bounded size
+ * (`chunks`) or whole when the engine splits files itself.
+ */
 async function textInputs(
-  engine: Engine, files: PreparedJournalFile[], order: FileOrder[], chunksDir: string, chunkBytes: number,
+  engine: Engine, files: PreparedJournalFile[], order: FileOrder[], chunks: { dir: string; bytes: number } | undefined,
 ): Promise<TextInput[]> {
   const rank = new Map(order.map((f) => [f.journalFile, f.rank]));
   const pieces: Omit<TextInput, 'textPath'>[] = [];
   const paths: string[] = [];
   for (const [i, f] of files.entries()) {
-    for (const chunk of await splitIntoChunks(f.textPath, chunksDir, String(i), chunkBytes)) {
+    const parts = chunks ? await splitIntoChunks(f.textPath, chunks.dir, String(i), chunks.bytes) : [{ path: f.textPath, firstLine: 1 }];
+    for (const chunk of parts) {
       paths.push(chunk.path);
       pieces.push({ journalFile: f.path, journalDate: f.date, fileRank: rank.get(f.path)!, firstLine: chunk.firstLine });
     }
@@ -250,10 +276,10 @@ export async function publishVersion(
 }
 
 /** Enrichment columns of the catalog; a subscription listed twice would duplicate keys in the join. */
-export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogFiles'>): Promise<string[]> {
+export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogTable'>): Promise<string[]> {
   const d = engine.dialect;
   const join = plan.schema.joinField;
-  const catalog = d.readParquetFiles(plan.catalogFiles);
+  const catalog = plan.catalogTable;
   const columns = await engine.columns(`SELECT * FROM ${catalog}`);
   if (!columns.some((c) => c.name === join)) {
     throw new RunError(`the catalog has no column ${join} to join on (columns: ${columns.map((c) => c.name).join(', ')})`);
@@ -289,7 +315,7 @@ export function checkKeyCounts(base: Commit | undefined, counts: Record<string, 
 
 /** The written files hold exactly the rows counted (the Parquet footers' counts: no data is read). */
 export async function checkWrittenRows(engine: Engine, dir: string, expected: number): Promise<void> {
-  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${engine.dialect.readParquetFiles(await parquetPaths(engine, dir))}`);
+  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, dir)}`);
   if (Number(row?.n) !== expected) {
     throw new RunError(`internal error: ${String(row?.n)} rows were written where the new state has ${expected}; nothing was committed`);
   }
@@ -298,7 +324,7 @@ export async function checkWrittenRows(engine: Engine, dir: string, expected: nu
 export async function checkUniqueKeys(engine: Engine, config: Config, dir: string): Promise<void> {
   const key = engine.dialect.identifier(config.schema.key);
   const [row] = await engine.query(
-    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${engine.dialect.readParquetFiles(await parquetPaths(engine, dir))}`,
+    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${await parquetTable(engine, dir)}`,
   );
   if (Number(row?.dup) !== 0 || Number(row?.nulls) !== 0) {
     throw new RunError(`internal error: the new version has ${String(row?.dup)} duplicate and ${String(row?.nulls)} null keys; nothing was committed`);

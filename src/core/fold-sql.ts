@@ -3,7 +3,7 @@
  * dialect. This is the one place where the snapshot semantics are written down as code.
  */
 import type { SqlDialect, TextInput } from '../engines/engine.js';
-import { decimalPartColumns, exactDecimal } from './decimal-text.js';
+import { decimalPartColumns, decimalPlainColumn, exactDecimal } from './decimal-text.js';
 import type { Policies } from './policies.js';
 import { decimalShape, LINEAGE_COLUMNS, type FieldSpec, type RecordSchema } from './record-schema.js';
 
@@ -24,10 +24,25 @@ export interface FoldPlan {
    * included: how a record compares with a row of the previous version on the same date.
    */
   fileOrder: FileOrder[];
-  /** The current version's Parquet files (engine read paths); absent on the first run. */
-  previousFiles?: string[];
-  /** The catalog's Parquet files (engine read paths). */
-  catalogFiles: string[];
+  /** A table expression over the current version's Parquet files (Engine.parquetFiles); absent on the first run. */
+  previousTable?: string;
+  /** A table expression over the catalog's Parquet files (Engine.parquetFiles). */
+  catalogTable: string;
+  /** A folder of the run's staging the engine may write scratch files to. */
+  scratchDir: string;
+  /**
+   * Whether the day's keys are broadcast to filter the previous version (no shuffle of it), or both
+   * sides are partitioned by key (a day too large to broadcast). Default: broadcast.
+   */
+  broadcastKeys?: boolean;
+  /** Counts of the previous version its commit recorded and that still hold (then no pass computes them). */
+  previousCounts?: { unmatched?: number };
+}
+
+/** The previous row's columns that deciding a key needs (all fields under `coalesce`: they fill nulls). */
+function decidedColumns(fields: string[], policies: Policies, join: string, orderField: string | undefined): string[] {
+  if (policies.nulls === 'coalesce' || policies.duplicates === 'reject') return fields;
+  return [...new Set([join, ...(orderField ? [orderField] : [])])];
 }
 
 /** Non-key fields kept in the snapshot under the plan's PII policy. */
@@ -35,15 +50,20 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
   return schema.fields.filter((f) => policies.pii !== 'drop' || !schema.pii.includes(f.name));
 }
 
-/** Temporary relations the statements materialize, in order; dropped afterwards. */
-export const FOLD_RELATIONS = ['file_order', 'lines', 'checked', 'valid', 'candidates', 'decided', 'rejected'] as const;
 /**
- * Views the statements define: the new state is as large as the snapshot, so it is never
- * materialized; the counts and the write each stream it from the previous version and `decided`.
+ * Temporary relations the statements materialize, in order; dropped afterwards: the records read
+ * once (`lines`: by the engine's own journal cache instead when it has one), checked once, the day's
+ * candidates and the decided rows.
  */
-export const FOLD_VIEWS = ['next_state'] as const;
-/** Relations the write does not read (next_state reads decided): dropped before it, to free memory. */
-export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'valid'] as const;
+export const FOLD_RELATIONS = ['file_order', 'lines', 'checked', 'candidates', 'decided'] as const;
+/**
+ * Views the statements define, each read once or cheap to read again: the accepted records, the
+ * previous rows of the day's keys, the rejected records, and the new state, which is as large as the
+ * snapshot and so never materialized (the write streams it from the previous version and `decided`).
+ */
+export const FOLD_VIEWS = ['valid', 'matched', 'rejected', 'next_state'] as const;
+/** Relations the snapshot's write does not read (next_state reads decided): dropped before it, to free memory. */
+export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'candidates'] as const;
 
 const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;
 const DATE_TEXT = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
@@ -67,8 +87,10 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     [{ name: 'journal_file', type: d.sqlType('string') }, { name: 'journal_date', type: d.sqlType('string') }, { name: 'file_rank', type: d.sqlType('bigint') }],
     plan.fileOrder.map((f) => [f.journalFile, f.journalDate, f.rank]),
   )));
-  // The records' text is materialized first: probing and checking then run in parallel over it.
-  statements.push(...d.journalSetup(plan.inputs), d.createTemp('lines', d.journalRecords(plan.inputs)));
+  // The records' text is materialized first (by the engine's own journal cache, or here): probing and
+  // checking then run in parallel over it.
+  const linesRelation = d.journalTemps.length ? d.createView : d.createTemp;
+  statements.push(...d.journalSetup(plan.inputs, plan.scratchDir), linesRelation('lines', d.journalRecords(plan.inputs, plan.scratchDir)));
 
   // Each field's typed value x_i (NULL when absent or of the wrong type) and whether it is valid.
   const all = [{ name: schema.key, type: 'bigint' as const }, ...schema.fields];
@@ -115,29 +137,31 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     problems.push(`CASE WHEN ${before} THEN ${d.literal(`${schema.interval.end} before ${schema.interval.start}`)} END`);
     oks.push(`NOT COALESCE(${before}, FALSE)`);
   }
-  // Typed values and validity for every record; reasons are worked out for the rejected few only,
-  // since building reason text for every record costs more than the rest of the check.
+  // Typed values, validity and, for the rejected few only, the reasons, in one pass over the records.
+  const plainNumbers = decimals.map(({ i, shape }) => decimalPlainColumn(d, i, shape!.precision, shape!.scale));
   const numberParts = decimals.flatMap(({ i }) => decimalPartColumns(d, i));
-  const layers = (source: string) =>
-    `(SELECT *, ${schema.fields.map((f) => `${fieldOk(f, idx(f.name))} AS ok_${idx(f.name)}`).join(', ')}
-      FROM (SELECT *, ${all.map((f, i) => `${typedValue(f, i)} AS x_${i}`).join(', ')}
-            FROM (SELECT *${numberParts.length ? `, ${numberParts.join(', ')}` : ''}
-                  FROM (${d.probeJson(source, probed)}) p) n) r) o`;
-  const lineColumns = 'journal_file, journal_date, file_rank, position';
+  const withColumns = (columns: string[], from: string, alias: string) =>
+    columns.length ? `(SELECT *, ${columns.join(', ')} FROM ${from} ${alias})` : from;
+  const numbers = withColumns(numberParts, withColumns(plainNumbers, `(${d.probeJson('SELECT * FROM lines', probed)})`, 'p'), 'n');
+  const validated = `(SELECT *, COALESCE(is_object AND NOT duplicate_names AND ${oks.join(' AND ')}, FALSE) AS accepted
+    FROM (SELECT *, ${schema.fields.map((f) => `${fieldOk(f, idx(f.name))} AS ok_${idx(f.name)}`).join(', ')}
+      FROM (SELECT *, ${all.map((f, i) => `${typedValue(f, i)} AS x_${i}`).join(', ')} FROM ${numbers} r) o) q) v`;
+  const reason = `CASE WHEN accepted THEN NULL WHEN NOT COALESCE(is_json, FALSE) THEN ${d.literal(RECORD_REASONS.malformed)}
+      WHEN NOT is_object THEN ${d.literal(RECORD_REASONS.notObject)} WHEN duplicate_names THEN ${d.literal(RECORD_REASONS.duplicateNames)}
+      ELSE concat_ws('; ', ${problems.join(',\n')}) END`;
+  // The text is kept for the quarantine only (and for `reject`, whose conflicts may quarantine accepted
+  // records), with what the PII policy does to it decided in this same pass (see quarantineSelect).
+  const keptRaw = policies.duplicates === 'reject' ? 'raw' : 'CASE WHEN accepted THEN NULL ELSE raw END';
+  const piiPresent = schema.pii.map((name) => `t_${idx(name)} <> 'missing'`).join(' OR ') || 'FALSE';
+  const rawPii = `CASE WHEN NOT COALESCE(is_object, FALSE) OR duplicate_names THEN 'none' WHEN ${piiPresent} THEN 'redact' ELSE 'keep' END`;
   statements.push(
     d.createTemp(
       'checked',
-      `SELECT ${lineColumns}, ${all.map((_, i) => `x_${i}`).join(', ')},
-          COALESCE(is_object AND NOT duplicate_names AND ${oks.join(' AND ')}, FALSE) AS accepted
-       FROM ${layers('SELECT * FROM lines')}`,
+      `SELECT journal_file, journal_date, file_rank, position, ${all.map((_, i) => `x_${i}`).join(', ')}, accepted,
+          ${reason} AS reason, ${keptRaw} AS raw, ${rawPii} AS raw_pii
+       FROM ${validated}`,
     ),
   );
-  const invalidRecords = `SELECT journal_file, journal_date, position, raw,
-      CASE WHEN NOT is_json THEN ${d.literal(RECORD_REASONS.malformed)} WHEN NOT is_object THEN ${d.literal(RECORD_REASONS.notObject)}
-        WHEN duplicate_names THEN ${d.literal(RECORD_REASONS.duplicateNames)}
-      ELSE concat_ws('; ', ${problems.join(',\n')}) END AS reason
-    FROM ${layers(`SELECT l.* FROM lines l JOIN checked c
-      ON c.journal_file = l.journal_file AND c.position = l.position WHERE NOT c.accepted`)}`;
 
   const typed = (f: FieldSpec) => {
     let expr = `x_${idx(f.name)}`;
@@ -148,7 +172,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     return `${expr} AS ${q(f.name)}`;
   };
   statements.push(
-    d.createTemp(
+    d.createView(
       'valid',
       `SELECT x_0 AS ${key}, ${fields.map(typed).join(', ')},
         journal_date AS ${jDate}, journal_file AS ${jFile}, position AS ${jLine}, file_rank
@@ -183,9 +207,22 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     ),
   );
 
-  const previous = plan.previousFiles
-    ? `SELECT ${stateColumns.join(', ')} FROM ${d.readParquetFiles(plan.previousFiles)}`
-    : `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')} FROM candidates p WHERE FALSE`;
+  // The previous version's rows (none on a first run: an empty relation of the same columns, from a
+  // relation that is still there when the query runs).
+  const previousFrom = (emptyLike: string) => plan.previousTable
+    ? `SELECT ${stateColumns.join(', ')} FROM ${plan.previousTable}`
+    : `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')} FROM ${emptyLike} p WHERE FALSE`;
+  const previous = previousFrom('candidates');
+  // The previous rows of the keys this run decides: one narrow pass over the previous version, the
+  // candidates' keys broadcast (no shuffle of the previous version while they fit one).
+  const broadcast = plan.broadcastKeys ?? true;
+  statements.push(
+    d.createView(
+      'matched',
+      d.keyFilter(`SELECT ${[key, ...decidedColumns(fieldNames, policies, q(schema.joinField), orderField), ...lineage].join(', ')} FROM (${previous}) pv`,
+        `SELECT ${key} FROM candidates`, schema.key, { keep: true, broadcast }),
+    ),
+  );
   // Whether candidate c comes after row p of the same date: (order field, file rank, position), null lowest.
   const after = (a: string, b: string) => {
     const byFile = `(${a}.file_rank > ${b}.file_rank OR (${a}.file_rank = ${b}.file_rank AND ${a}.${jLine} > ${b}.${jLine}))`;
@@ -202,13 +239,13 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   statements.push(
     d.createTemp(
       'decided',
-      `SELECT c.${key}, ${fieldNames.map((f) => `CASE WHEN p.${key} IS NULL THEN c.${f} ELSE ${merged(f)} END AS ${f}`).join(', ')},
+      `SELECT ${broadcast ? d.broadcastHint('p') : ''}c.${key}, ${fieldNames.map((f) => `CASE WHEN p.${key} IS NULL THEN c.${f} ELSE ${merged(f)} END AS ${f}`).join(', ')},
          ${lineage.map((l) => `c.${l}`).join(', ')}, p.${q(schema.joinField)} AS previous_join,
          CASE WHEN p.${key} IS NULL THEN 'insert'
               WHEN c.${jDate} > p.${jDate} THEN 'replace'
               WHEN c.${jDate} < p.${jDate} THEN 'ignore'
               ELSE ${sameDateAction} END AS action
-       FROM candidates c LEFT JOIN (SELECT pp.*, fo.file_rank FROM (${previous}) pp
+       FROM candidates c LEFT JOIN (SELECT pp.*, fo.file_rank FROM matched pp
          LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING)) p
        ON c.${key} = p.${key}`,
     ),
@@ -216,25 +253,26 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
 
   const conflictReason = (k: string, date: string) =>
     `concat(${d.literal(`conflicting duplicates for ${schema.key} `)}, CAST(${k} AS STRING), ' on ', CAST(${date} AS STRING))`;
-  const rejectedParts = [
-    `SELECT journal_file, journal_date, position, reason, raw FROM (${invalidRecords}) i`,
-  ];
+  const rejectedParts = [`SELECT journal_file, journal_date, position, reason, raw, raw_pii FROM checked WHERE NOT accepted`];
   if (conflictGroups) {
     // Every record of a conflicting group, and of a group that conflicts with the row already folded.
     rejectedParts.push(
-      `SELECT c.journal_file, c.journal_date, c.position, ${conflictReason(`v.${key}`, `v.${jDate}`)} AS reason, c.raw
-       FROM valid v JOIN lines c ON c.journal_file = v.${jFile} AND c.position = v.${jLine}
+      `SELECT c.journal_file, c.journal_date, c.position, ${conflictReason(`v.${key}`, `v.${jDate}`)} AS reason, c.raw, c.raw_pii
+       FROM valid v JOIN checked c ON c.journal_file = v.${jFile} AND c.position = v.${jLine}
        WHERE EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})
           OR EXISTS (SELECT 1 FROM decided x WHERE x.action = 'conflict' AND x.${key} = v.${key} AND x.${jDate} = v.${jDate})`,
     );
   }
-  statements.push(d.createTemp('rejected', rejectedParts.join('\nUNION ALL\n')));
+  statements.push(d.createView('rejected', rejectedParts.join('\nUNION ALL\n')));
 
+  // The new state streams from the previous version: rows whose key this run inserts or replaces are
+  // left out (their keys broadcast), the decided rows are added.
+  const changed = `SELECT ${key} FROM decided WHERE action IN ('insert', 'replace')`;
   statements.push(
     d.createView(
       'next_state',
-      `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM (${previous}) p
-         WHERE NOT EXISTS (SELECT 1 FROM decided x WHERE x.action IN ('insert', 'replace') AND x.${key} = p.${key})
+      `SELECT ${stateColumns.join(', ')}, FALSE AS is_new, FALSE AS is_updated
+         FROM (${d.keyFilter(previousFrom('decided'), changed, schema.key, { keep: false, broadcast })}) p
        UNION ALL
        SELECT ${stateColumns.join(', ')}, action = 'insert' AS is_new, action = 'replace' AS is_updated
          FROM decided WHERE action IN ('insert', 'replace')`,
@@ -244,13 +282,13 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
 }
 
 /** The snapshot rows of the new version: state, enrichment, lineage. */
-export function outputSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'policies' | 'catalogFiles'>, enrichment: string[]): string {
+export function outputSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'policies' | 'catalogTable'>, enrichment: string[]): string {
   const q = (n: string) => d.identifier(n);
   const join = q(plan.schema.joinField);
   const fields = storedFields(plan.schema, plan.policies).map((f) => `n.${q(f.name)}`);
   return `SELECT n.${q(plan.schema.key)}, ${fields.join(', ')}, ${enrichment.map((c) => `k.${q(c)}`).join(', ')},
       ${LINEAGE_COLUMNS.map((l) => `n.${q(l)}`).join(', ')}
-    FROM next_state n LEFT JOIN ${d.readParquetFiles(plan.catalogFiles)} k ON n.${join} = k.${join}`;
+    FROM next_state n LEFT JOIN ${plan.catalogTable} k ON n.${join} = k.${join}`;
 }
 
 /**
@@ -262,15 +300,20 @@ export function outputSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'pol
 export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
   const join = d.identifier(plan.schema.joinField);
   const key = d.identifier(plan.schema.key);
-  const catalog = `(SELECT DISTINCT ${join} FROM ${d.readParquetFiles(plan.catalogFiles)})`;
+  const catalog = `(SELECT DISTINCT ${join} FROM ${plan.catalogTable})`;
   const unmatched = (column: string) => `NOT EXISTS (SELECT 1 FROM ${catalog} k WHERE k.${join} = ${column})`;
   const count = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
-  const previous = plan.previousFiles
-    ? `(SELECT COUNT(*) FROM ${d.readParquetFiles(plan.previousFiles)}) AS previous_rows,
-       (SELECT COUNT(*) FROM ${d.readParquetFiles(plan.previousFiles)} p WHERE ${unmatched(`p.${join}`)}) AS previous_unmatched`
+  // The previous version's row count comes from its Parquet footers (no data is read); its unmatched
+  // rows from its commit while the catalog is unchanged, else from one pass over its join column.
+  const knownUnmatched = plan.previousCounts?.unmatched;
+  const previousUnmatched = (table: string) => knownUnmatched !== undefined
+    ? `CAST(${Math.trunc(knownUnmatched)} AS BIGINT)`
+    : `(SELECT COUNT(*) FROM ${table} p WHERE ${unmatched(`p.${join}`)})`;
+  const previous = plan.previousTable
+    ? `(SELECT COUNT(*) FROM ${plan.previousTable}) AS previous_rows, ${previousUnmatched(plan.previousTable)} AS previous_unmatched`
     : `0 AS previous_rows, 0 AS previous_unmatched`;
   return `SELECT
-      (SELECT COUNT(*) FROM lines) AS input_records,
+      (SELECT COUNT(*) FROM checked) AS input_records,
       (SELECT COUNT(*) FROM rejected) AS rejected_records,
       ${previous},
       COUNT(*) AS decided_rows,
@@ -303,7 +346,6 @@ export function quarantineSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 
     return d.hmacSha256Hex(value, pads.innerHex, pads.outerHex);
   };
   const redacted = policies.pii === 'drop' ? d.redactMembers('raw', schema.pii, [], hash) : d.redactMembers('raw', [], schema.pii, hash);
-  const present = schema.pii.map((_, i) => `t_${i} <> 'missing'`).join(' OR ');
-  return `SELECT ${columns}, CASE WHEN NOT is_object OR duplicate_names THEN NULL WHEN ${present} THEN ${redacted} ELSE raw END AS raw
-    FROM (${d.probeJson('SELECT * FROM rejected', schema.pii)}) q`;
+  // raw_pii was decided by the records' one probe (foldStatements): unreadable records keep no text.
+  return `SELECT ${columns}, CASE raw_pii WHEN 'redact' THEN ${redacted} WHEN 'keep' THEN raw END AS raw FROM rejected`;
 }

@@ -6,7 +6,7 @@ import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
 import { checkCatalog, checkUniqueKeys, policiesRecord, publishVersion, requireCatalog, RunError } from './fold-and-commit.js';
 import { outputSelect, storedFields } from './fold-sql.js';
-import { parquetPaths, parquetTable } from './parquet-source.js';
+import { parquetTable } from './parquet-source.js';
 import { hmacPads, loadPiiKey } from './pii-key.js';
 import type { Policies } from './policies.js';
 import { DEFAULT_SCHEMA, LINEAGE_COLUMNS, type RecordSchema } from './record-schema.js';
@@ -61,7 +61,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     select.push(...LINEAGE_COLUMNS.map(q));
 
     const catalog = await requireCatalog(layout);
-    const plan = { schema: after.schema, policies: config.policies, catalogFiles: await parquetPaths(engine, layout.catalog, catalog.map((f) => f.path)) };
+    const plan = { schema: after.schema, policies: config.policies, catalogTable: await parquetTable(engine, layout.catalog, catalog.map((f) => f.path)) };
     const enrichment = await checkCatalog(engine, plan);
     await engine.run(d.createView('next_state',
       `SELECT ${select.join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM ${await parquetTable(engine, path.join(layout.root, current.snapshotPath), current.snapshotFiles)}`));
@@ -72,7 +72,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     await checkUniqueKeys(engine, config, staged);
     const join = q(after.schema.joinField);
     const [row] = await engine.query(`SELECT COUNT(*) AS total, SUM(CASE WHEN k.${join} IS NULL THEN 1 ELSE 0 END) AS unmatched
-      FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${d.readParquetFiles(plan.catalogFiles)}) k ON n.${join} = k.${join}`);
+      FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${plan.catalogTable}) k ON n.${join} = k.${join}`);
     const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
     await engine.run(d.dropView('next_state'));
     const version = current.version + 1;

@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { listParquetFiles } from '../lake/parquet-files.js';
 
-/** Engine read paths of `files` (relative to `dir`), or of every Parquet file in `dir` when not given. */
-export async function parquetPaths(engine: Engine, dir: string, files?: string[]): Promise<string[]> {
+/** Paths of `files` (relative to `dir`), or of every Parquet file in `dir` when not given. */
+export async function parquetPaths(dir: string, files?: string[]): Promise<string[]> {
   const names = files ?? (await listParquetFiles(dir));
   if (names.length === 0) throw new Error(`no Parquet files in ${dir}`);
-  return engine.readPaths(names.map((f) => path.join(dir, f)));
+  return names.map((f) => path.join(dir, f));
 }
 
 /** A table expression over the Parquet files of `dir` (or the named ones). */
 export async function parquetTable(engine: Engine, dir: string, files?: string[]): Promise<string> {
-  return engine.dialect.readParquetFiles(await parquetPaths(engine, dir, files));
+  return engine.parquetFiles(await parquetPaths(dir, files));
 }

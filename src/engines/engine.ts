@@ -45,13 +45,26 @@ export interface SqlDialect {
   /** A statement that names `select` as a temporary view, computed again by each reader. */
   createView(name: string, select: string): string;
   dropView(name: string): string;
-  /** Statements that must run before `journalRecords` (e.g. registering the text files). */
-  journalSetup(inputs: TextInput[]): string[];
+  /**
+   * How the engine reads line-delimited journal files. `raw-files`: it is given each file itself (gzip
+   * included, line ends as written, a leading byte order mark) and finds lines and their positions
+   * itself, in parallel splits. `prepared-texts`: it is given texts the lake module prepared
+   * (decompressed, line ends normalized to LF, large files cut into chunks at line ends).
+   * `.json` documents always arrive prepared, as one line per record.
+   */
+  readonly journalReading: 'raw-files' | 'prepared-texts';
+  /**
+   * Statements that must run before `journalRecords` (e.g. reading the files once into `scratchDir`,
+   * a new folder of the run's staging that the engine may write to).
+   */
+  journalSetup(inputs: TextInput[], scratchDir: string): string[];
+  /** Temporary relations `journalSetup` makes, dropped with the fold's. */
+  readonly journalTemps: readonly string[];
   /**
    * A query yielding one row per record: `journal_file, journal_date (DATE), file_rank (BIGINT),
    * position (BIGINT), raw`, per docs/SEMANTICS.md "Format of a file".
    */
-  journalRecords(inputs: TextInput[]): string;
+  journalRecords(inputs: TextInput[], scratchDir: string): string;
   /**
    * The rows of `records` (a `journalRecords` query) with, for each named top-level member i,
    * columns `t_i` (one of missing, null, string, integer, number, boolean, object, array) and `s_i`
@@ -69,6 +82,15 @@ export interface SqlDialect {
    * (`value`: a string's decoded text, else the value's compact text; a null value stays null).
    */
   redactMembers(raw: string, drop: string[], hashed: string[], hash: (value: string) => string): string;
+  /**
+   * The rows of the query `rows` whose column `key` is (`keep`) or is not (`!keep`) among the values of
+   * the one-column query `keys` (never null). `broadcast`: the keys are sent to every task whole, so
+   * that `rows` (a large version) is read as it lies, never shuffled; else both sides are partitioned by
+   * key (a hash table per partition of the keys: linear at any size).
+   */
+  keyFilter(rows: string, keys: string, key: string, options: { keep: boolean; broadcast: boolean }): string;
+  /** A hint, placed right after SELECT, that the relation `alias` of the join is small enough to send to every task ('' if the engine picks itself). */
+  broadcastHint(alias: string): string;
   /** A full-match regular expression test. */
   matches(expr: string, regex: string): string;
   /** Group `group` of the first match of `regex` in `expr`, '' when none. */
@@ -77,8 +99,6 @@ export interface SqlDialect {
   replaceRegex(expr: string, regex: string, replacement: string): string;
   /** Lowercase hex HMAC-SHA256 of the UTF-8 bytes of `expr`, from precomputed pads. */
   hmacSha256Hex(expr: string, innerPadHex: string, outerPadHex: string): string;
-  /** A table expression reading exactly these Parquet files (paths from Engine.readPaths). */
-  readParquetFiles(files: string[]): string;
   /** A statement writing `select` as Parquet into the (new, empty) directory `dir`. */
   writeParquet(select: string, dir: string): string;
   /** A relation of literal rows (numbers are cast to the column's SQL type). */
@@ -97,5 +117,10 @@ export interface Engine {
    * hold (an engine that reads names as patterns gets aliases).
    */
   readPaths(paths: string[]): Promise<string[]>;
+  /**
+   * A table expression reading exactly these Parquet files, whatever characters their names hold, as
+   * one relation (the engine spreads the files over its tasks by size; nothing read from folder names).
+   */
+  parquetFiles(paths: string[]): Promise<string>;
   close(): Promise<void>;
 }

@@ -38,28 +38,42 @@ interface TextFacts {
   rootIsArray: boolean;
 }
 
+export interface PrepareOptions {
+  /**
+   * The engine reads line-delimited files itself, gzip and line ends included (SqlDialect's
+   * `raw-files`): only `.json` documents are copied, as their records' lines.
+   */
+  rawFiles?: boolean;
+}
+
 /**
  * Prepares one journal file for the engines. Unreadable bytes (not UTF-8, broken gzip, no
  * permission) throw JournalReadError naming the file: nothing is guessed.
  */
-export async function prepareJournalFile(file: JournalFile, stagingDir: string): Promise<PreparedJournalFile> {
+export async function prepareJournalFile(file: JournalFile, stagingDir: string, options: PrepareOptions = {}): Promise<PreparedJournalFile> {
   const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}${suffix}`);
   await fs.mkdir(path.dirname(staged('')), { recursive: true });
-  const decompressed = file.gzipped ? staged('.text') : undefined;
+  const decompressed = file.gzipped && !options.rawFiles ? staged('.text') : undefined;
   const facts = await withReadErrors(file, () => firstPass(file, decompressed));
-  const source = decompressed ?? file.absPath;
-  let textPath = source;
+  const source = () => (decompressed ? createReadStream(decompressed) : textStream(file));
+  let textPath = decompressed ?? file.absPath;
   let format: JournalFormat = 'lines';
   if (file.kind === 'json' && facts.singleValue) {
     format = facts.rootIsArray ? 'array' : 'document';
     textPath = staged('.records');
-    await writeJsonValueLines(source, textPath, facts.startsWithBom);
-  } else if (facts.startsWithBom || facts.hasLoneCr) {
+    await writeJsonValueLines(source(), textPath, facts.startsWithBom);
+  } else if (!options.rawFiles && (facts.startsWithBom || facts.hasLoneCr)) {
     textPath = staged('.lines');
-    await writeNormalizedLines(source, textPath, facts.startsWithBom);
+    await writeNormalizedLines(source(), textPath, facts.startsWithBom);
   }
   if (decompressed && textPath !== decompressed) await fs.rm(decompressed, { force: true });
   return { ...file, sha256: facts.sha256, format, textPath };
+}
+
+/** The file's text as a byte stream (gzip decompressed). */
+function textStream(file: JournalFile): Readable {
+  const raw = createReadStream(file.absPath);
+  return file.gzipped ? raw.pipe(createGunzip()) : raw;
 }
 
 async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Promise<T> {
@@ -133,7 +147,7 @@ async function firstPass(file: JournalFile, decompressedPath: string | undefined
 }
 
 /** A JSON document as journal lines: array elements one per line, any other value as one line. */
-async function writeJsonValueLines(source: string, target: string, skipBom: boolean): Promise<void> {
+async function writeJsonValueLines(source: Readable, target: string, skipBom: boolean): Promise<void> {
   const out = createWriteStream(target);
   const pending: string[] = [];
   const scanner = new JsonTextScanner((line) => pending.push(`${line}\n`));
@@ -150,11 +164,12 @@ async function writeJsonValueLines(source: string, target: string, skipBom: bool
       done(null, pending.splice(0).join(''));
     },
   });
-  await pipeline(createReadStream(source, { encoding: 'utf8' }), toLines, out);
+  source.setEncoding('utf8');
+  await pipeline(source, toLines, out);
 }
 
 /** The same lines with a lone CR turned into LF (it ends a line) and a leading byte order mark removed. */
-async function writeNormalizedLines(source: string, target: string, skipBom: boolean): Promise<void> {
+async function writeNormalizedLines(source: Readable, target: string, skipBom: boolean): Promise<void> {
   let first = true;
   let heldCr = false;
   const normalize = new Transform({
@@ -178,7 +193,7 @@ async function writeNormalizedLines(source: string, target: string, skipBom: boo
       done(null, heldCr ? Buffer.from([LF]) : Buffer.alloc(0));
     },
   });
-  await pipeline(createReadStream(source), normalize, createWriteStream(target));
+  await pipeline(source, normalize, createWriteStream(target));
 }
 
 /** Where the last complete UTF-8 character of `data` ends (a multi-byte sequence may be cut short). */

@@ -2,6 +2,7 @@
 // differential tests against DuckDB (same rows, quarantine and reports; a lake written by one
 // engine is continued by the other) and the endpoint errors a user can meet.
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +24,7 @@ import {
 import { foldRun, type ModelFile, type ModelPolicies } from '../model/reference-model.js';
 import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
 import { startTestSpark, type TestSparkServer } from '../support/spark-server.js';
+import { ownNodes, parsePlan, recordingPlans, type PlanNode, type RecordedPlan } from '../support/spark-plans.js';
 
 const TOKEN = 'test-token-1234';
 let spark: TestSparkServer;
@@ -185,6 +187,116 @@ describe('Spark equals the reference model on the edge corpora', { timeout: 1_80
     }));
     return assertSparkEqualsModel(files, { duplicates: 'first', nulls: 'coalesce', pii: 'keep', orderField: 'cost' },
       { schema: { ...DEFAULT_SCHEMA, orderField: 'cost' } });
+  });
+});
+
+describe("Spark's own line reader, split in tiny pieces, equals the model", { timeout: 900_000 }, () => {
+  // Files read in splits of a few bytes: every line end, multibyte character and blank line falls on a
+  // split edge somewhere; positions must still be exact line numbers.
+  const arbLine = fc.oneof(
+    fc.record({ Id: fc.integer({ min: 1, max: 40 }), subscription: fc.constantFrom('basic', 'é😀€', 'premium', ''), cost: fc.constantFrom(1, 2.5, 10) })
+      .map((r) => JSON.stringify(r)),
+    fc.constantFrom('', '   ', '\t', '{"Id":', '{"Id":"x"}', '[1]'),
+  );
+  const arbFile = fc.record({
+    lines: fc.array(arbLine, { minLength: 1, maxLength: 25 }),
+    ends: fc.array(fc.constantFrom('\n', '\r\n', '\r'), { minLength: 25, maxLength: 25 }),
+    finalEnd: fc.boolean(),
+    bom: fc.boolean(),
+    gzip: fc.boolean(),
+  });
+
+  it('CRLF, lone CR, no final newline, blank lines, multibyte characters and a BOM across split edges', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbFile, { minLength: 1, maxLength: 3 }), fc.constantFrom(16, 37, 64), async (specs, splitBytes) => {
+        const files: ModelFile[] = specs.map((spec, i) => {
+          const body = spec.lines.map((l, k) => l + (k < spec.lines.length - 1 || spec.finalEnd ? spec.ends[k] : '')).join('');
+          return { path: `date=2024-01-0${1 + (i % 2)}/part-${i}.jsonl${spec.gzip ? '.gz' : ''}`, date: `2024-01-0${1 + (i % 2)}`, content: (spec.bom ? '\ufeff' : '') + body };
+        });
+        const lake = await tempLake();
+        try {
+          for (const f of files) await writeJournalFile(lake, f);
+          const model = foldRun([], files, TEST_CATALOG, { duplicates: 'last', nulls: 'overwrite', pii: 'keep' });
+          const report = await withEngine('spark', async (engine) => {
+            await engine.run(`SET spark.sql.files.maxPartitionBytes=${splitBytes}`);
+            await engine.run('SET spark.sql.files.openCostInBytes=0');
+            const config = await loadConfig({ overrides: { lake, pii: 'keep', maxRejectedShare: 1 }, cwd: lake });
+            return runSnapshot({ config, engine });
+          });
+          assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows);
+          assert.deepEqual(await readQuarantine(report.quarantinePath), model.rejected);
+        } finally {
+          await removeLake(lake);
+        }
+      }),
+      { numRuns: Number(process.env.SUBSNAP_PROPERTY_RUNS ?? 12) },
+    );
+  });
+});
+
+describe('plan shape on Spark (EXPLAIN through Spark Connect)', { timeout: 900_000 }, () => {
+  const scanned = (plans: RecordedPlan[], where: (text: string) => boolean) =>
+    plans.flatMap((p) => ownNodes(parsePlan(p.plan))
+      .filter(({ node }) => /^FileScan /.test(node.text) && where(node.text))
+      .map((entry) => ({ kind: p.kind, ...entry })));
+  const readSchema = (text: string) => /ReadSchema: (struct<.*>)$/.exec(text)?.[1] ?? '';
+  const shuffled = (ancestors: PlanNode[]) => ancestors.some((a) => /^Exchange /.test(a.text));
+
+  it('the journal read and parsed once, the previous version read once whole and once narrow, never shuffled under the threshold', async () => {
+    const duck = await tempLake();
+    const sparkLake = `${duck}-spark`;
+    try {
+      await writeJournal(duck, { seed: 5, start: '2024-03-01', days: 3, recordsPerDay: 2000, idMax: 3000, dirtyRate: 0.05, duplicateRate: 0.1, filesPerDay: 2 });
+      await cp(duck, sparkLake, { recursive: true });
+      const policies: ConfigInput = { maxRejectedShare: 1, pii: 'hash', piiKeyEnv: 'SUBSNAP_TEST_PII_KEY' };
+      await runWith('spark', sparkLake, policies, '2024-03-01');
+      const recorded = async (until: string, overrides: ConfigInput) => {
+        const plans: RecordedPlan[] = [];
+        const config = await loadConfig({ overrides: { lake: sparkLake, ...policies, ...overrides }, cwd: sparkLake });
+        const report = await withEngine('spark', (engine) => runSnapshot({ config, engine: recordingPlans(engine, (p) => plans.push(p)), until }));
+        return { plans, report };
+      };
+
+      const { plans } = await recorded('2024-03-02', {});
+      const kinds = plans.map((p) => p.kind);
+      for (const kind of ['write journal-lines', 'cache journal_splits', 'cache checked', 'cache candidates', 'cache decided', 'write quarantine', 'write snapshot']) {
+        assert.ok(kinds.includes(kind), `a plan for ${kind} (got ${kinds.join(', ')})`);
+      }
+      // The day's two files are read by Spark's text reader once, by the statement that stages their lines.
+      assert.deepEqual(scanned(plans, (t) => t.startsWith('FileScan text')).map((s) => s.kind), ['write journal-lines', 'write journal-lines']);
+      assert.ok(plans.filter((p) => p.kind !== 'write journal-lines').every((p) => !p.plan.includes('FileScan text')), 'no other plan reads the journal files');
+      // The staged lines are read by the two cached relations built on them (positions, then records), by nothing else.
+      assert.deepEqual(scanned(plans, (t) => t.includes('/engine/journal-lines')).map((s) => s.kind).sort(), ['cache checked', 'cache journal_splits']);
+      // One parse per record: the record probe is called by `checked` only; everything else reads it cached.
+      assert.deepEqual(plans.filter((p) => ownNodes(parsePlan(p.plan)).some(({ node }) => node.text.includes('subsnap_probe_record('))).map((p) => p.kind), ['cache checked']);
+      // The previous version: whole once (the write), narrow once (the rows of the day's keys), its row count from the footers; no other pass.
+      const previous = scanned(plans, (t) => t.includes('/versions/00000001/'));
+      assert.deepEqual(previous.map((s) => s.kind).sort(), ['cache decided', 'query', 'write snapshot']);
+      const [whole, narrow, count] = ['write snapshot', 'cache decided', 'query'].map((k) => previous.find((s) => s.kind === k)!);
+      for (const column of ['Id', 'active', 'subscription', 'cost', 'start_date', 'end_date', 'customer_first_name', '_journal_line']) {
+        assert.match(readSchema(whole!.node.text), new RegExp(`\\b${column}:`), `the write reads ${column}`);
+      }
+      assert.doesNotMatch(readSchema(narrow!.node.text), /\b(cost|active|customer_first_name|end_date):/, 'the narrow pass reads only what deciding needs');
+      assert.equal(readSchema(count!.node.text), 'struct<>', 'the row count reads no column');
+      for (const scan of [whole!, narrow!]) {
+        assert.ok(!shuffled(scan.ancestors), `${scan.kind}: no Exchange above the previous version's scan`);
+        assert.ok(scan.ancestors.some((a) => /^BroadcastHashJoin .*Left(Anti|Semi)/.test(a.text)), `${scan.kind}: the day's keys broadcast`);
+      }
+
+      // Above the threshold, both sides are partitioned by key (linear at any size), with the same result.
+      const large = await recorded('2024-03-03', { broadcastJournalBytes: 0 });
+      const previous2 = scanned(large.plans, (t) => t.includes('/versions/00000002/'));
+      for (const kind of ['write snapshot', 'cache decided']) {
+        const scan = previous2.find((s) => s.kind === kind);
+        assert.ok(scan && shuffled(scan.ancestors), `${kind}: the previous version is partitioned by key when the day is too large to broadcast`);
+      }
+      await runWith('duckdb', duck, policies, '2024-03-01');
+      await runWith('duckdb', duck, policies, '2024-03-02');
+      await assertSameVersion(await runWith('duckdb', duck, policies, '2024-03-03'), large.report, 'shuffled join');
+    } finally {
+      await removeLake(sparkLake);
+      await removeLake(duck);
+    }
   });
 });
 

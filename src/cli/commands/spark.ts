@@ -9,6 +9,7 @@ interface ServerFlags {
   stateDir?: string;
   memory?: string;
   cores?: number;
+  master?: string;
   token?: string;
   json?: boolean;
 }
@@ -26,6 +27,7 @@ function serverFrom(flags: ServerFlags): SparkServerOptions {
     ...DEFAULT_SERVER,
     ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
     ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
+    ...(flags.master !== undefined ? { master: flags.master } : {}),
     ...(token !== undefined ? { token } : {}),
     port: flags.port,
     stateDir: path.resolve(flags.stateDir ?? defaultStateDir()),
@@ -42,6 +44,7 @@ export function sparkCommand(): Command {
     .description('install the pinned Spark runtime if needed, start the server and wait until it answers (a busy port is refused at once)')
     .option('--memory <size>', 'driver memory', DEFAULT_SERVER.memory)
     .option('--cores <n>', 'local cores', int(1), DEFAULT_SERVER.cores)
+    .option('--master <url>', 'Spark master (default local[CORES]; local-cluster[W,C,MiB] runs W executors as separate JVMs)')
     .action(async (flags: ServerFlags) => {
       const { startServer } = await import('../../engines/spark/spark-server.js');
       const status = await startServer(serverFrom(flags));

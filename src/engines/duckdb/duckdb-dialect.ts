@@ -34,6 +34,12 @@ const taggedType = (v: string, s: string) => `CASE WHEN ${v} IS NULL THEN 'missi
 const taggedText = (v: string, s: string) =>
   `CASE WHEN left(${v}::VARCHAR, 1) = '"' THEN CASE WHEN suffix(${s}, 'N') THEN ${s}[2:-2] ELSE ${s}[3:] END ELSE ${s} END`;
 
+/** A table expression over an explicit list of Parquet paths (aliases from the engine's readPaths: names are data, not patterns); no meaning read into folder names. */
+export function readParquetList(files: string[]): string {
+  if (files.length === 0) throw new Error('reading Parquet needs at least one file');
+  return `read_parquet(${list(files.map(literal))}, hive_partitioning = false)`;
+}
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   literal,
@@ -52,7 +58,9 @@ export const duckdbDialect: SqlDialect = {
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
 
+  journalReading: 'prepared-texts',
   journalSetup: () => [],
+  journalTemps: [],
 
   journalRecords(inputs: TextInput[]) {
     if (inputs.length === 0) {
@@ -126,18 +134,18 @@ export const duckdbDialect: SqlDialect = {
     return `list_transform([${tokens}], tk -> list_transform([${depth}], dp -> list_transform([${bounds}], bd -> ${joined})[1])[1])[1]`;
   },
 
+  // A semi or anti join whose hash table is built on the keys (DuckDB builds on the smaller side itself).
+  keyFilter: (rows, keys, key, { keep }) =>
+    `SELECT r.* FROM (${rows}) r WHERE ${keep ? '' : 'NOT '}EXISTS (SELECT 1 FROM (${keys}) k WHERE k.${identifier(key)} = r.${identifier(key)})`,
+
+  broadcastHint: () => '',
+
   matches: (expr, regex) => `regexp_full_match(${expr}, ${literal(regex)})`,
   regexpExtract: (expr, regex, group) => `regexp_extract(${expr}, ${literal(regex)}, ${group})`,
   replaceRegex: (expr, regex, replacement) => `regexp_replace(${expr}, ${literal(regex)}, ${literal(replacement)}, 'g')`,
 
   hmacSha256Hex: (expr, inner, outer) =>
     `sha256(unhex(${literal(outer)}) || unhex(sha256(unhex(${literal(inner)}) || encode(${expr}))))`,
-
-  readParquetFiles(files) {
-    if (files.length === 0) throw new Error('readParquetFiles needs at least one file');
-    // An explicit list (names are data, not patterns: see the engine's readPaths); no meaning read into folder names.
-    return `read_parquet(${list(files.map(literal))}, hive_partitioning = false)`;
-  },
 
   writeParquet: (select, dir) =>
     `COPY (${select}) TO ${literal(`${dir}/part-00000.parquet`)} (FORMAT parquet, COMPRESSION zstd)`,

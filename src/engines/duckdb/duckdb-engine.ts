@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { PathAliases } from '../../lake/path-aliases.js';
 import type { Engine, Row } from '../engine.js';
-import { duckdbDialect } from './duckdb-dialect.js';
+import { duckdbDialect, readParquetList } from './duckdb-dialect.js';
 
 export interface DuckDbOptions {
   memoryLimit?: string;
@@ -37,6 +37,7 @@ export async function openDuckDb(options: DuckDbOptions = {}): Promise<Engine> {
       }));
     },
     readPaths: (paths) => aliases.resolve(paths),
+    parquetFiles: async (paths) => readParquetList(await aliases.resolve(paths)),
     async close() {
       connection.closeSync();
       instance.closeSync();

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { tableFromIPC, type Table } from 'apache-arrow';
+import { crc32 } from 'node:zlib';
 import type { SparkRemote } from './spark-remote.js';
 
 export class SparkConnectError extends Error {
@@ -124,6 +125,40 @@ export class SparkConnectClient {
   async query(select: string): Promise<Record<string, unknown>[]> {
     const { tables } = await this.execute({ root: { sql: { query: select } } });
     return tables.flatMap((t) => t.toArray().map((row: any) => row.toJSON() as Record<string, unknown>));
+  }
+
+  /** Adds a jar to the session's class path (the AddArtifacts stream): its classes serve this session's UDFs. */
+  addJar(name: string, bytes: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.AddArtifacts(this.metadata(), (error: grpc.ServiceError | null) => (error ? reject(this.describeError(error)) : resolve()));
+      call.write({
+        ...this.base(),
+        batch: { artifacts: [{ name: `jars/${name}`, data: { data: bytes, crc: String(crc32(bytes)) } }] },
+      });
+      call.end();
+    });
+  }
+
+  /**
+   * Names, for this session, a relation reading `paths` in `format` as one scan over all of them, the
+   * way DataFrameReader.load(paths) does. Spark expands glob patterns in them: escape what must be literal.
+   */
+  async createFilesView(name: string, format: string, paths: string[], options: Record<string, string> = {}): Promise<void> {
+    await this.execute({
+      command: {
+        create_dataframe_view: {
+          input: { read: { data_source: { format, paths, options } } },
+          name, is_global: false, replace: true,
+        },
+      },
+    });
+  }
+
+  /** Registers a Java UDF of an added jar under `name` for this session. */
+  async registerJavaFunction(name: string, className: string, outputType: object): Promise<void> {
+    await this.execute({
+      command: { register_function: { function_name: name, deterministic: true, java_udf: { class_name: className, output_type: outputType, aggregate: false } } },
+    });
   }
 
   /** The server's Spark version; also the first round trip that proves the endpoint answers. */

@@ -1,11 +1,12 @@
 import type { SqlDialect, TextInput } from '../engine.js';
-import { JSON_NUMBER, possessive } from '../json-lexicon.js';
+import { possessive } from '../json-lexicon.js';
+import { PROBE_FUNCTION, PROBE_NAME_SEPARATOR, PROBE_TYPES } from './spark-probe-udf.js';
 
 /** The one way text becomes a Spark string literal: backslashes escape in Spark's default string syntax. */
 const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const identifier = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 /** Hadoop expands `{a,b}`, `[…]`, `*`, `?` in read paths; a backslash makes each character literal. */
-const literalPath = (p: string) => p.replace(/[{}[\]*?\\]/g, (c) => `\\${c}`);
+export const literalPath = (p: string) => p.replace(/[{}[\]*?\\]/g, (c) => `\\${c}`);
 
 const TYPES: Record<string, string> = {
   bigint: 'BIGINT',
@@ -15,38 +16,13 @@ const TYPES: Record<string, string> = {
   map: 'MAP<STRING, STRING>',
 };
 
-const textView = (i: number) => `subsnap_journal_text_${i}`;
 const list = (values: string[]) => `array(${values.join(', ')})`;
+/** Where the journal's lines are staged for the run (see journalSetup). */
+const journalLines = (scratchDir: string) => `${scratchDir}/journal-lines`;
 
 // java.util.regex backtracks and recurses: possessive loops keep long strings from exhausting the stack.
 const STRING = possessive('"(?:[^"\\\\]|\\\\[\\s\\S])*"');
 const TOKEN = `${STRING}|[{}\\[\\]:,]|[^ \\t\\n\\r{}\\[\\]:,"]++`;
-const TAG = `"(${possessive('(?:[^"\\\\]|\\\\[\\s\\S])*')})"|(${JSON_NUMBER})`;
-/** A variant keeps numbers without an exponent and up to 38 digits exactly; others are read tagged. */
-const NEEDS_EXACT = '[0-9][eE]|[0-9](?:\\.?[0-9]){38}';
-/** Two backslashes (an escaped backslash in a JSON string), as a Java regex. */
-const ESCAPED_BACKSLASH = '\\\\\\\\';
-/** After removing escaped backslashes, a \uD800-\uDBFF escape not followed by a low one, or a low one alone. */
-const LONE_SURROGATE = '\\\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\\\u[dD][89abAB][0-9a-fA-F]{2})\\\\u[dD][c-fC-F][0-9a-fA-F]{2}';
-
-/**
- * The contract's JSON type of a variant value `v`. A variant keeps integer tokens as integer types and
- * anything with a fraction or exponent as DECIMAL or DOUBLE (`38.0` is not an integer). In the tagged
- * form (`tagged`) strings and numbers are both tagged strings, told apart by their last letter.
- */
-const variantType = (v: string, s: string, tagged: boolean) => {
-  const number = (text: string) =>
-    `CASE WHEN ${text} RLIKE '^-?[0-9]+$' AND try_cast(${text} AS BIGINT) IS NOT NULL THEN 'integer' ELSE 'number' END`;
-  const scalar = tagged
-    ? `WHEN 'STRING' THEN CASE WHEN endswith(${s}, 'N') THEN 'string' ELSE ${number(`substr(${s}, 3)`)} END`
-    : `WHEN 'STRING' THEN 'string' WHEN 'TINYINT' THEN 'integer' WHEN 'SMALLINT' THEN 'integer' WHEN 'INT' THEN 'integer' WHEN 'BIGINT' THEN 'integer'`;
-  return `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE regexp_extract(schema_of_variant(${v}), '^[A-Z]+', 0)
-    ${scalar} WHEN 'VOID' THEN 'null' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'OBJECT' THEN 'object' WHEN 'ARRAY' THEN 'array'
-    ELSE 'number' END END`;
-};
-/** The text of a tagged value: a string's own text, a number's text; booleans and containers as they are. */
-const taggedText = (v: string, s: string) => `CASE WHEN schema_of_variant(${v}) <> 'STRING' THEN ${s}
-  WHEN endswith(${s}, 'N') THEN substr(${s}, 2, length(${s}) - 2) ELSE substr(${s}, 3) END`;
 
 export const sparkDialect: SqlDialect = {
   name: 'spark',
@@ -68,50 +44,46 @@ export const sparkDialect: SqlDialect = {
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
 
-  // Whole texts as one value each (Spark's line reader gives no line numbers); paths are never patterns.
-  // Duplicate member names parse (the fold rejects those at the top level itself; nested ones are not read).
-  journalSetup: (inputs) => [
-    'SET spark.sql.variant.allowDuplicateKeys=true',
-    ...inputs.map((input, i) =>
-      `CREATE OR REPLACE TEMPORARY VIEW ${textView(i)} USING text OPTIONS (path ${literal(input.textPath)}, wholetext 'true', __globPaths__ 'false')`),
-  ],
+  // Spark's own line reader, splittable: each line with its split (file_block_start) and an id that is
+  // contiguous within a split (monotonically_increasing_id); a line's number is the lines of the
+  // file's earlier splits plus its place in its split. The files are read once, into Parquet in the
+  // run's scratch folder: a plan with a nondeterministic id could never be matched by a cache.
+  journalReading: 'raw-files',
+  journalTemps: ['journal_splits'],
+  journalSetup(inputs, scratchDir) {
+    if (inputs.length === 0) return [];
+    const files = inputs.map((input) => `SELECT ${literal(input.journalFile)} AS journal_file, DATE ${literal(input.journalDate)} AS journal_date,
+        CAST(${input.fileRank} AS BIGINT) AS file_rank, _metadata.file_block_start AS block, monotonically_increasing_id() AS mid,
+        value AS line FROM text.${identifier(literalPath(input.textPath))}`);
+    return [
+      `INSERT OVERWRITE DIRECTORY ${literal(journalLines(scratchDir))} USING parquet OPTIONS (compression 'lz4') ${files.join('\nUNION ALL\n')}`,
+      `CACHE LAZY TABLE journal_splits AS SELECT journal_file, block, MIN(mid) AS first_mid,
+         SUM(COUNT(*)) OVER (PARTITION BY journal_file ORDER BY block ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - COUNT(*) AS lines_before
+       FROM parquet.${identifier(literalPath(journalLines(scratchDir)))} GROUP BY journal_file, block`,
+    ];
+  },
 
-  journalRecords(inputs: TextInput[]) {
+  journalRecords(inputs, scratchDir) {
     if (inputs.length === 0) {
       return `SELECT CAST(NULL AS STRING) AS journal_file, CAST(NULL AS DATE) AS journal_date, CAST(NULL AS BIGINT) AS file_rank,
         CAST(NULL AS BIGINT) AS position, CAST(NULL AS STRING) AS raw WHERE FALSE`;
     }
-    const texts = inputs
-      .map((input, i) => `SELECT ${literal(input.journalFile)} AS journal_file, DATE ${literal(input.journalDate)} AS journal_date,
-          CAST(${input.fileRank} AS BIGINT) AS file_rank, CAST(${input.firstLine} AS BIGINT) AS first_line, value AS content FROM ${textView(i)}`)
-      .join('\nUNION ALL\n');
+    // A byte order mark at the start of a file is not part of its first record.
     return `SELECT journal_file, journal_date, file_rank, position,
-             CASE WHEN endswith(line, '\\r') THEN substring(line, 1, length(line) - 1) ELSE line END AS raw
-      FROM (SELECT journal_file, journal_date, file_rank, first_line + p.pos AS position, p.line
-            FROM (${texts}) t LATERAL VIEW posexplode(split(content, '\\n', -1)) p AS pos, line) n
-      WHERE NOT line RLIKE '^[ \\\\t\\\\r]*$'`;
+        CASE WHEN position = 1 AND startswith(line, ${literal('\ufeff')}) THEN substr(line, 2) ELSE line END AS raw
+      FROM (SELECT /*+ BROADCAST(s) */ l.journal_file, l.journal_date, l.file_rank, s.lines_before + (l.mid - s.first_mid) + 1 AS position, l.line
+            FROM parquet.${identifier(literalPath(journalLines(scratchDir)))} l
+            JOIN journal_splits s ON s.journal_file = l.journal_file AND s.block = l.block) n
+      WHERE NOT line RLIKE '^[ \\t]*$'`;
   },
 
   probeJson(records, fields) {
-    // One strict parse per record: Spark's variant parser refuses what RFC 8259 refuses but lone
-    // surrogates (checked by expression) and text after the value, which the array wrapper catches
-    // (an unbalanced `]` that would close it early is caught by an object wrapper).
-    const probes = fields.map((f, i) => {
-      const [pv, tv] = [`m[${literal(f)}]`, `m[${literal(`S${f}N`)}]`];
-      const [ps, ts] = [`variant_get(${pv}, '$', 'string')`, `variant_get(${tv}, '$', 'string')`];
-      return `CASE WHEN exact THEN ${variantType(pv, ps, false)} ELSE ${variantType(tv, ts, true)} END AS t_${i},
-        CASE WHEN exact THEN ${ps} ELSE ${taggedText(tv, ts)} END AS s_${i}`;
-    }).join(',\n');
-    const wellFormed = `try_variant_get(d, '$[1]', 'variant') IS NULL
-      AND (instr(raw, ']') = 0 OR json_object_keys(concat('{"k":', raw, '}')) IS NOT NULL)
-      AND NOT (instr(lower(raw), ${literal('\\ud')}) > 0 AND regexp_replace(raw, ${literal(ESCAPED_BACKSLASH)}, '') RLIKE ${literal(LONE_SURROGATE)})`;
-    const keys = 'json_object_keys(raw)';
-    return `SELECT *, ${probes},
-        CASE WHEN is_object THEN size(${keys}) <> size(array_distinct(${keys})) ELSE FALSE END AS duplicate_names
-      FROM (SELECT *, is_json AND m IS NOT NULL AS is_object
-            FROM (SELECT *, d IS NOT NULL AND ${wellFormed} AS is_json, try_variant_get(d, '$[0]', 'map<string,variant>') AS m
-                  FROM (SELECT *, try_parse_json(concat('[', CASE WHEN exact THEN raw ELSE regexp_replace(raw, ${literal(TAG)}, '"S$1N$2"') END, ']')) AS d
-                        FROM (SELECT r.*, NOT r.raw RLIKE ${literal(NEEDS_EXACT)} AS exact FROM (${records}) r) a) b) c) e`;
+    // One strict pass per record by the record probe (a Java UDF over Jackson, spark/udf/): computed
+    // once in an inner projection, its fields read by the outer one.
+    const type = (i: number) => `CASE substr(p.t, ${i + 1}, 1) ${Object.entries(PROBE_TYPES).map(([k, v]) => `WHEN '${k}' THEN '${v}'`).join(' ')} END`;
+    const members = fields.map((_, i) => `${type(i)} AS t_${i}, p.s[${i}] AS s_${i}`).join(', ');
+    return `SELECT *, p.is_json AS is_json, COALESCE(p.is_object, FALSE) AS is_object, COALESCE(p.duplicate_names, FALSE) AS duplicate_names, ${members}
+      FROM (SELECT r.*, ${PROBE_FUNCTION}(r.raw, ${literal(fields.join(PROBE_NAME_SEPARATOR))}) AS p FROM (${records}) r) x`;
   },
 
   memberNamesQuery: (records, limit) =>
@@ -142,6 +114,12 @@ export const sparkDialect: SqlDialect = {
     return `transform(array(${tokens}), tk -> transform(array(${depth}), dp -> transform(array(${bounds}), bd -> ${joined})[0])[0])[0]`;
   },
 
+  keyFilter: (rows, keys, key, { keep, broadcast }) =>
+    `SELECT ${broadcast ? '/*+ BROADCAST(k) */ ' : '/*+ SHUFFLE_HASH(k) */ '}r.* FROM (${rows}) r LEFT ${keep ? 'SEMI' : 'ANTI'} JOIN (${keys}) k
+       ON r.${identifier(key)} = k.${identifier(key)}`,
+
+  broadcastHint: (alias) => `/*+ BROADCAST(${alias}) */ `,
+
   matches: (expr, regex) => `(${expr} RLIKE ${literal(`^(?:${regex})$`)})`,
   regexpExtract: (expr, regex, group) => `regexp_extract(${expr}, ${literal(regex)}, ${group})`,
   replaceRegex: (expr, regex, replacement) => `regexp_replace(${expr}, ${literal(regex)}, ${literal(replacement)})`,
@@ -149,13 +127,7 @@ export const sparkDialect: SqlDialect = {
   hmacSha256Hex: (expr, inner, outer) =>
     `sha2(concat(unhex(${literal(outer)}), unhex(sha2(concat(unhex(${literal(inner)}), encode(${expr}, 'UTF-8')), 256))), 256)`,
 
-  readParquetFiles(files) {
-    if (files.length === 0) throw new Error('readParquetFiles needs at least one file');
-    // One relation per file: a file path names no partition folders, and its characters are literal.
-    return `(${files.map((f) => `SELECT * FROM parquet.${identifier(literalPath(f))}`).join(' UNION ALL ')})`;
-  },
-
-  writeParquet: (select, dir) => `INSERT OVERWRITE DIRECTORY ${literal(dir)} USING parquet ${select}`,
+  writeParquet: (select, dir) => `INSERT OVERWRITE DIRECTORY ${literal(dir)} USING parquet OPTIONS (compression 'zstd') ${select}`,
 
   values(columns, rows) {
     const names = columns.map((c) => identifier(c.name)).join(', ');

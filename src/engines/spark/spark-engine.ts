@@ -1,10 +1,22 @@
+import { createHash } from 'node:crypto';
 import type { Engine, Row } from '../engine.js';
 import { SparkConnectClient, SparkConnectError } from './spark-connect-client.js';
-import { sparkDialect } from './spark-dialect.js';
+import { literalPath, sparkDialect } from './spark-dialect.js';
+import { registerProbe } from './spark-probe-udf.js';
 import { parseSparkRemote } from './spark-remote.js';
 
 /** Spark versions whose SQL the dialect is written for (variant functions came with 4.0). */
 const SUPPORTED_MAJOR = 4;
+
+/**
+ * The session's settings: the fold's cached relations are read a few times within a run (not worth
+ * compressing), and adaptive execution may coalesce their partitions like any other stage's (else a
+ * version of a few rows would be written as 200 files, one per shuffle partition).
+ */
+const SESSION_SETTINGS = [
+  'spark.sql.inMemoryColumnarStorage.compressed=false',
+  'spark.sql.optimizer.canChangeCachedPlanOutputPartitioning=true',
+];
 
 /** Arrow values as plain JSON-like values, as the DuckDB engine returns them. */
 function plain(value: unknown): unknown {
@@ -21,10 +33,13 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
     if (Number(version.split('.')[0]) !== SUPPORTED_MAJOR) {
       throw new SparkConnectError(`the Spark Connect server at ${remote.display} runs Spark ${version}; subsnap needs Spark ${SUPPORTED_MAJOR}.x`);
     }
+    await registerProbe(client);
+    for (const setting of SESSION_SETTINGS) await client.sql(`SET ${setting}`);
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
   }
+  const views = new Set<string>();
   return {
     name: 'spark',
     dialect: sparkDialect,
@@ -37,8 +52,18 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
       const rows = await client.query(`DESCRIBE QUERY ${select}`);
       return rows.map((r) => ({ name: String(r.col_name), type: String(r.data_type) }));
     },
-    // Spark reads a path's characters literally once the dialect escapes them (see readParquetFiles).
+    // Spark reads a path's characters literally once the dialect escapes them (text.`…` reads).
     readPaths: async (paths) => paths,
+    async parquetFiles(paths) {
+      if (paths.length === 0) throw new Error('reading Parquet needs at least one file');
+      // A view per distinct list, named by its content: one scan whose files Spark packs into tasks by size.
+      const name = `parquet_files_${createHash('sha256').update(JSON.stringify(paths)).digest('hex').slice(0, 24)}`;
+      if (!views.has(name)) {
+        await client.createFilesView(name, 'parquet', paths.map(literalPath));
+        views.add(name);
+      }
+      return sparkDialect.identifier(name);
+    },
     close: () => client.close(),
   };
 }

@@ -7,6 +7,11 @@ export interface SparkServerOptions {
   /** Driver (and so executor, in local mode) memory, e.g. 4g. */
   memory: string;
   cores: number;
+  /**
+   * The Spark master; default `local[cores]` (one JVM). `local-cluster[W,C,M]` runs W executors of C
+   * cores and M MiB each as separate JVMs on this machine, as a cluster would (nothing shared with the driver but the network).
+   */
+  master?: string;
   /** When set, clients must send it as a bearer token. */
   token?: string;
   stateDir: string;
@@ -16,4 +21,5 @@ export function defaultStateDir(): string {
   return process.env.SUBSNAP_SPARK_STATE ?? path.join(os.homedir(), '.local', 'state', 'subsnap', 'spark');
 }
 
-export const DEFAULT_SERVER: Omit<SparkServerOptions, 'stateDir'> = { port: 15002, memory: '4g', cores: 2 };
+/** 3 GB of heap: the fold streams the snapshot and holds only the day's records (see README, The Spark engine). */
+export const DEFAULT_SERVER: Omit<SparkServerOptions, 'stateDir'> = { port: 15002, memory: '3g', cores: 2 };

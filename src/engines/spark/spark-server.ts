@@ -212,6 +212,12 @@ async function refuseBusyPort(o: SparkServerOptions): Promise<void> {
   throw new SparkServerError(`port ${o.port} on 127.0.0.1 is already in use${by}: stop that process or pick another --port`);
 }
 
+/** Executors of a `local-cluster[W,C,M]` master get most of their worker's M MiB (the rest is the JVM's own). */
+function executorConf(master: string | undefined): string[] {
+  const cluster = /^local-cluster\[\s*\d+\s*,\s*\d+\s*,\s*(\d+)\s*\]$/.exec(master ?? '');
+  return cluster ? [`spark.executor.memory=${Math.max(256, Math.floor(Number(cluster[1]) * 0.75))}m`] : [];
+}
+
 export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): Promise<ServerStatus> {
   const existing = await findServer(o);
   if (existing) {
@@ -233,17 +239,19 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
     'spark.driver.bindAddress=127.0.0.1',
     'spark.ui.enabled=false',
     `spark.driver.memory=${o.memory}`,
-    // Small shuffles suit a single machine; adaptive execution coalesces further.
-    `spark.sql.shuffle.partitions=${Math.max(2, o.cores * 2)}`,
+    // Shuffles are sized by adaptive execution (partitions coalesced to the data), not a fixed count.
+    'spark.sql.adaptive.enabled=true',
+    'spark.sql.adaptive.coalescePartitions.enabled=true',
     'spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs=false',
     `spark.local.dir=${path.join(o.stateDir, 'tmp')}`,
     `spark.sql.warehouse.dir=${path.join(o.stateDir, 'warehouse')}`,
+    ...executorConf(o.master),
   ];
   const env: NodeJS.ProcessEnv = { ...process.env, SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1' };
   if (o.token) env.SPARK_CONNECT_AUTHENTICATE_TOKEN = o.token;
   const child = spawn(
     path.join(home, 'bin', 'spark-submit'),
-    ['--class', SERVER_CLASS, '--master', `local[${o.cores}]`,
+    ['--class', SERVER_CLASS, '--master', o.master ?? `local[${o.cores}]`,
       ...conf.flatMap((c) => ['--conf', c]), '--driver-java-options', `-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`],
     { cwd: o.stateDir, env, detached: true, stdio: ['ignore', log, log] },
   );

@@ -1,0 +1,50 @@
+/**
+ * The record probe on Spark: a Java UDF (spark/udf/, built by scripts/setup-spark.sh against the
+ * installed Spark) that reads each journal record once, strictly, and gives every schema field's JSON
+ * type and exact text. The client adds its jar to the session and registers it, so any Spark Connect
+ * endpoint (a local server or a cluster) runs it without installing anything there.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SparkConnectError, type SparkConnectClient } from './spark-connect-client.js';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+export const PROBE_FUNCTION = 'subsnap_probe_record';
+/** Separates the names in the probe's second argument (a name never holds a control character). */
+export const PROBE_NAME_SEPARATOR = '\u0001';
+/** The probe's type letters, in the contract's words. */
+export const PROBE_TYPES: Record<string, string> = { m: 'missing', n: 'null', s: 'string', i: 'integer', d: 'number', b: 'boolean', o: 'object', a: 'array' };
+const PROBE_CLASS = 'subsnap.spark.ProbeRecord';
+const JAR = 'subsnap-spark.jar';
+
+/** Where setup-spark.sh puts the jar; SUBSNAP_SPARK_UDF_JAR overrides it. */
+export function probeJarPath(): string {
+  return process.env.SUBSNAP_SPARK_UDF_JAR ?? path.join(PROJECT_ROOT, '.venv', 'spark-udf', JAR);
+}
+
+const text = { string: {} };
+const flag = { boolean: {} };
+const texts = { array: { element_type: text, contains_null: true } };
+/** struct(is_json, is_object, duplicate_names, t string, s array<string>): see ProbeRecord.java. */
+const OUTPUT = {
+  struct: {
+    fields: [
+      { name: 'is_json', data_type: flag, nullable: true },
+      { name: 'is_object', data_type: flag, nullable: true },
+      { name: 'duplicate_names', data_type: flag, nullable: true },
+      { name: 't', data_type: text, nullable: true },
+      { name: 's', data_type: texts, nullable: true },
+    ],
+  },
+};
+
+export async function registerProbe(client: SparkConnectClient): Promise<void> {
+  const jar = probeJarPath();
+  if (!existsSync(jar)) {
+    throw new SparkConnectError(`the Spark engine's record probe ${jar} is missing: run scripts/setup-spark.sh (it needs a Java 17 JDK)`);
+  }
+  await client.addJar(JAR, await fs.readFile(jar));
+  await client.registerJavaFunction(PROBE_FUNCTION, PROBE_CLASS, OUTPUT);
+}
