@@ -48,7 +48,6 @@ export class JsonTextScanner {
   private stringIsName = false;
   private unicodeDigits = '';
   /** After a high-surrogate escape: the next character must start its low-surrogate escape. */
-  private pendingHigh: 'backslash' | 'u' | 'escape' | undefined;
   private expectingLow = false;
   private number = N.Minus;
   private literal = '';

@@ -1,4 +1,4 @@
-import type { SqlDialect, TextInput } from '../engine.js';
+import type { SqlDialect } from '../engine.js';
 import { possessive } from '../json-lexicon.js';
 import { PROBE_FUNCTION, PROBE_NAME_SEPARATOR, PROBE_TYPES } from './spark-probe-udf.js';
 
