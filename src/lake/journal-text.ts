@@ -27,6 +27,8 @@ export interface PreparedJournalFile extends JournalFile {
 const BOM = '\ufeff';
 const CR = 0x0d;
 const LF = 0x0a;
+/** Reads of 1 MiB: the pass over a large file waits on fewer reads. */
+const READ_BYTES = 1 << 20;
 
 /** What the first pass learns about a file's text. */
 interface TextFacts {
@@ -138,7 +140,7 @@ async function firstPass(file: JournalFile, decompressedPath: string | undefined
       done();
     },
   });
-  const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [createReadStream(file.absPath), hashRaw];
+  const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [createReadStream(file.absPath, { highWaterMark: READ_BYTES }), hashRaw];
   if (file.gzipped) steps.push(createGunzip());
   steps.push(check, decompressedPath ? createWriteStream(decompressedPath) : devNull());
   await pipeline(steps as unknown as [Readable, ...NodeJS.WritableStream[]]);

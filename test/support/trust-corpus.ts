@@ -39,6 +39,11 @@ export const JSON_LINES = [
   '{"Id":46,"customer_first_name":"Ann","customer_last_name":null}', '{"id":47}', '{"Id":48,"customer_first_name":5}',
   '{"Id":49,"customer_first_name":"Bo","customer_first_name":"Al"}', '\ufeff{"Id":50}', '{"Id":51,"subscription":"x\u2028y"}',
   '{"Id":52,"subscription":"\u0000"}', '{ "Id" : 53 , "cost" : 1.25 }', '{"Id":54,"o":{"a":[{"b":"}]"}]}}',
+  // As many members as distinct known fields, or one more: where a duplicate check could take a shortcut.
+  '{"Id":55,"active":true,"subscription":"a","customer_first_name":"x","customer_last_name":"y","cost":1,"start_date":"2023-01-01","start_date":"2023-01-02"}',
+  '{"Id":56,"active":true,"subscription":"a","customer_first_name":"x","customer_last_name":"y","cost":1,"start_date":"2023-01-01","end_date":"2023-02-01","end_date":"2023-03-01"}',
+  '{"Id":57,"active":true,"subscription":"a","customer_first_name":"x","customer_last_name":"y","cost":1,"start_date":"2023-01-01","end_date":"2023-02-01"}',
+  '{"Id":58,"cost":1e2,"cost":2}', '{"Id":59,"cost":12345678901234567,"x":1,"Id":59}',
 ];
 
 export function jsonJournal(): ModelFile {

@@ -40,6 +40,16 @@ export function readParquetList(files: string[]): string {
   return `read_parquet(${list(files.map(literal))}, hive_partitioning = false)`;
 }
 
+/**
+ * Whether an object repeats a member name. When it has exactly as many members as it has distinct
+ * probed fields (the usual record), it cannot: only other records pay for the distinct count.
+ */
+const duplicateNames = (fieldCount: number) => {
+  const present = Array.from({ length: fieldCount }, (_, i) => `CAST(COALESCE(pv[${i + 1}], tv[${i + 1}]) IS NOT NULL AS INT)`).join(' + ');
+  return `CASE WHEN NOT is_object THEN FALSE WHEN len(json_keys(raw)) = ${present} THEN FALSE
+    ELSE len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) END`;
+};
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   literal,
@@ -93,13 +103,12 @@ export const duckdbDialect: SqlDialect = {
       return `CASE WHEN exact THEN ${plainType(pv, ps)} ELSE ${taggedType(tv, ts)} END AS t_${i},
         CASE WHEN exact THEN ${ps} ELSE ${taggedText(tv, ts)} END AS s_${i}`;
     }).join(',\n');
-    return `SELECT * EXCLUDE (pv, ps, tv, ts, tagged, exact), ${probes}
+    return `SELECT * EXCLUDE (pv, ps, tv, ts, tagged, exact), ${probes}, ${duplicateNames(fields.length)} AS duplicate_names
       FROM (SELECT *,
               CASE WHEN is_object AND exact THEN json_extract(raw, ${plainPaths}) END AS pv,
               CASE WHEN is_object AND exact THEN json_extract_string(raw, ${plainPaths}) END AS ps,
               CASE WHEN is_object AND NOT exact THEN json_extract(tagged, ${taggedPaths}) END AS tv,
-              CASE WHEN is_object AND NOT exact THEN json_extract_string(tagged, ${taggedPaths}) END AS ts,
-              CASE WHEN is_object THEN len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) ELSE FALSE END AS duplicate_names
+              CASE WHEN is_object AND NOT exact THEN json_extract_string(tagged, ${taggedPaths}) END AS ts
             FROM (SELECT *, is_json AND left(ltrim(raw, ' ' || chr(9) || chr(13) || chr(10)), 1) = '{' AS is_object,
                     CASE WHEN is_json AND NOT exact THEN regexp_replace(raw, ${literal(TAG_PATTERN)}, '"S\\1N\\2"', 'g') END AS tagged
                   FROM (SELECT r.*, regexp_full_match(r.raw, ${literal(JSON_TOKENS)}) AND json_valid(r.raw) AS is_json,
@@ -135,8 +144,9 @@ export const duckdbDialect: SqlDialect = {
   },
 
   // A semi or anti join whose hash table is built on the keys (DuckDB builds on the smaller side itself).
+  // Written as a join: a correlated NOT EXISTS is planned as a delim join that groups every previous row's key.
   keyFilter: (rows, keys, key, { keep }) =>
-    `SELECT r.* FROM (${rows}) r WHERE ${keep ? '' : 'NOT '}EXISTS (SELECT 1 FROM (${keys}) k WHERE k.${identifier(key)} = r.${identifier(key)})`,
+    `SELECT r.* FROM (${rows}) r ${keep ? 'SEMI' : 'ANTI'} JOIN (${keys}) k ON k.${identifier(key)} = r.${identifier(key)}`,
 
   broadcastHint: () => '',
 
