@@ -1,6 +1,6 @@
 // `npm run bench`: the daily run at several scales, side by side with the Spark engine, the usual
-// PySpark job and the I/O floor; medians over repetitions, peak RSS of each process tree.
-//   npm run bench -- [--scales small,headline,large] [--reps 3] [--out bench/results] [--data DIR]
+// PySpark job and the all-columns floor; medians over repetitions, peak RSS of each process tree.
+//   npm run bench -- [--scales small,day100,headline,large] [--reps 3] [--out bench/results] [--data DIR]
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
