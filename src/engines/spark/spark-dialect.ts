@@ -40,7 +40,9 @@ export const sparkDialect: SqlDialect = {
   // once and reused by the counts, instead of one Spark job per statement.
   eagerTemps: false,
   createTemp: (name, select) => `CACHE LAZY TABLE ${identifier(name)} AS ${select}`,
-  dropTemp: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
+  // The cache manager is the server's, shared by every session: a cached relation is uncached
+  // explicitly, not left to the view's drop or the session's end.
+  dropTemp: (name) => [`UNCACHE TABLE IF EXISTS ${identifier(name)}`, `DROP VIEW IF EXISTS ${identifier(name)}`],
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
 
