@@ -190,20 +190,15 @@ async function writeStagedFiles(
     await fs.mkdir(quarantine, { recursive: true });
     await engine.run(d.writeParquet(quarantineSelect(d, plan), quarantine));
   }
-  if (d.eagerTemps) for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await runAll(engine, d.dropTemp(relation));
+  if (d.eagerTemps) for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
   await fs.mkdir(snapshot, { recursive: true });
   await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), snapshot));
   await checkWrittenRows(engine, snapshot, expected.totalKeys);
   const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, snapshot)}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
   for (const view of FOLD_VIEWS) await engine.run(d.dropView(view));
-  for (const relation of [...FOLD_RELATIONS, ...d.journalTemps]) await runAll(engine, d.dropTemp(relation));
+  for (const relation of [...FOLD_RELATIONS, ...d.journalTemps]) await engine.run(d.dropTemp(relation));
   return { snapshot, quarantine, columns };
-}
-
-/** Runs statements one after another. */
-async function runAll(engine: Engine, statements: string[]): Promise<void> {
-  for (const statement of statements) await engine.run(statement);
 }
 
 /**

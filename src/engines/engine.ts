@@ -41,8 +41,7 @@ export interface SqlDialect {
   readonly eagerTemps: boolean;
   /** A statement that materializes `select` as a temporary relation named `name`. */
   createTemp(name: string, select: string): string;
-  /** Statements that drop a temporary relation and free what it holds (a cache is shared beyond the session). */
-  dropTemp(name: string): string[];
+  dropTemp(name: string): string;
   /** A statement that names `select` as a temporary view, computed again by each reader. */
   createView(name: string, select: string): string;
   dropView(name: string): string;

@@ -40,9 +40,7 @@ export const sparkDialect: SqlDialect = {
   // once and reused by the counts, instead of one Spark job per statement.
   eagerTemps: false,
   createTemp: (name, select) => `CACHE LAZY TABLE ${identifier(name)} AS ${select}`,
-  // The cache manager is the server's, shared by every session: a cached relation is uncached
-  // explicitly, not left to the view's drop or the session's end.
-  dropTemp: (name) => [`UNCACHE TABLE IF EXISTS ${identifier(name)}`, `DROP VIEW IF EXISTS ${identifier(name)}`],
+  dropTemp: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
 

@@ -11,14 +11,11 @@ const SUPPORTED_MAJOR = 4;
 /**
  * The session's settings: the fold's cached relations are read a few times within a run (not worth
  * compressing), and adaptive execution may coalesce their partitions like any other stage's (else a
- * version of a few rows would be written as 200 files, one per shuffle partition). Temporary views
- * keep their analyzed plan: by default Spark keeps a view's SQL text and analyzes it again at every
- * reference, and the fold's views nest (a warm 100-record run spent about 4 s of its 10 s there).
+ * version of a few rows would be written as 200 files, one per shuffle partition).
  */
 const SESSION_SETTINGS = [
   'spark.sql.inMemoryColumnarStorage.compressed=false',
   'spark.sql.optimizer.canChangeCachedPlanOutputPartitioning=true',
-  'spark.sql.legacy.storeAnalyzedPlanForView=true',
 ];
 
 /** Arrow values as plain JSON-like values, as the DuckDB engine returns them. */
