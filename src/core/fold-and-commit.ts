@@ -97,6 +97,7 @@ async function foldInto(
 
   const version = (current?.version ?? 0) + 1;
   const fileOrder = journalFileOrder(session.commits, files);
+  const catalogOfBase = base !== undefined && sameFingerprints(base.catalog, request.catalog);
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
@@ -107,14 +108,14 @@ async function foldInto(
     scratchDir: path.join(runDir, 'engine'),
     broadcastKeys: prepared.reduce((sum, f) => sum + f.size, 0) <= (config.broadcastJournalBytes ?? DEFAULT_BROADCAST_JOURNAL_BYTES),
     // The base's unmatched rows hold while the catalog is the one it was enriched with.
-    previousCounts: base && sameFingerprints(base.catalog, request.catalog) ? { unmatched: base.counts.unmatchedSubscriptions } : undefined,
+    previousCounts: catalogOfBase ? { unmatched: base.counts.unmatchedSubscriptions } : undefined,
   };
   if (config.policies.pii === 'hash') {
     const pads = hmacPads(await loadPiiKey(config));
     plan.piiPads = { innerHex: pads.inner.toString('hex'), outerHex: pads.outer.toString('hex') };
   }
   progress({ stage: 'folding' });
-  const enrichment = await checkCatalog(engine, plan);
+  const enrichment = await checkCatalog(engine, plan, { checkedByBase: catalogOfBase });
   for (const statement of foldStatements(engine.dialect, plan)) await engine.run(statement);
   const [row] = await engine.query(countsQuery(engine.dialect, plan));
   const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
@@ -190,14 +191,15 @@ async function writeStagedFiles(
     await fs.mkdir(quarantine, { recursive: true });
     await engine.run(d.writeParquet(quarantineSelect(d, plan), quarantine));
   }
-  if (d.eagerTemps) for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
+  for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
   await fs.mkdir(snapshot, { recursive: true });
   await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), snapshot));
   await checkWrittenRows(engine, snapshot, expected.totalKeys);
   const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, snapshot)}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
   for (const view of FOLD_VIEWS) await engine.run(d.dropView(view));
-  for (const relation of [...FOLD_RELATIONS, ...d.journalTemps]) await engine.run(d.dropTemp(relation));
+  const remaining = FOLD_RELATIONS.filter((r) => !(FOLD_RELATIONS_DONE_BEFORE_WRITE as readonly string[]).includes(r));
+  for (const relation of [...remaining, ...d.journalTemps]) await engine.run(d.dropTemp(relation));
   return { snapshot, quarantine, columns };
 }
 
@@ -275,8 +277,14 @@ export async function publishVersion(
   };
 }
 
-/** Enrichment columns of the catalog; a subscription listed twice would duplicate keys in the join. */
-export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogTable'>): Promise<string[]> {
+/**
+ * Enrichment columns of the catalog; a subscription listed twice would duplicate keys in the join
+ * (not looked for again when the base version was committed with the same catalog files, which the
+ * run that committed it checked).
+ */
+export async function checkCatalog(
+  engine: Engine, plan: Pick<FoldPlan, 'schema' | 'catalogTable'>, { checkedByBase = false } = {},
+): Promise<string[]> {
   const d = engine.dialect;
   const join = plan.schema.joinField;
   const catalog = plan.catalogTable;
@@ -284,7 +292,7 @@ export async function checkCatalog(engine: Engine, plan: Pick<FoldPlan, 'schema'
   if (!columns.some((c) => c.name === join)) {
     throw new RunError(`the catalog has no column ${join} to join on (columns: ${columns.map((c) => c.name).join(', ')})`);
   }
-  const duplicated = await engine.query(
+  const duplicated = checkedByBase ? [] : await engine.query(
     `SELECT CAST(${d.identifier(join)} AS STRING) AS v, COUNT(*) AS n FROM ${catalog}
      GROUP BY ${d.identifier(join)} HAVING COUNT(*) > 1 LIMIT 5`,
   );

@@ -52,16 +52,17 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
 
 /**
  * Temporary relations the statements materialize, in order; dropped afterwards: the records read
- * once (`lines`: by the engine's own journal cache instead when it has one), checked once, the day's
- * candidates and the decided rows.
+ * once (`lines`: a view over the engine's own staged copy of the journal when it makes one), checked
+ * once, the day's candidates and the decided rows.
  */
-export const FOLD_RELATIONS = ['file_order', 'lines', 'checked', 'candidates', 'decided'] as const;
+export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as const;
 /**
- * Views the statements define, each read once or cheap to read again: the accepted records, the
- * previous rows of the day's keys, the rejected records, and the new state, which is as large as the
- * snapshot and so never materialized (the write streams it from the previous version and `decided`).
+ * Views the statements define, each read once or cheap to read again: the natural order of the
+ * dates' files, the accepted records, the previous rows of the day's keys, the rejected records, and
+ * the new state, which is as large as the snapshot and so never materialized (the write streams it
+ * from the previous version and `decided`).
  */
-export const FOLD_VIEWS = ['valid', 'matched', 'rejected', 'next_state'] as const;
+export const FOLD_VIEWS = ['file_order', 'valid', 'matched', 'rejected', 'next_state'] as const;
 /** Relations the snapshot's write does not read (next_state reads decided): dropped before it, to free memory. */
 export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'candidates'] as const;
 
@@ -83,14 +84,15 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const stateColumns = [key, ...fields.map((f) => q(f.name)), ...lineage];
   const statements: string[] = [];
 
-  statements.push(d.createTemp('file_order', d.values(
+  const temp = (name: string, select: string) => d.createTemp(name, select, plan.scratchDir);
+  statements.push(d.createView('file_order', d.values(
     [{ name: 'journal_file', type: d.sqlType('string') }, { name: 'journal_date', type: d.sqlType('string') }, { name: 'file_rank', type: d.sqlType('bigint') }],
     plan.fileOrder.map((f) => [f.journalFile, f.journalDate, f.rank]),
   )));
   // The records' text is materialized first (by the engine's own journal cache, or here): probing and
   // checking then run in parallel over it.
-  const linesRelation = d.journalTemps.length ? d.createView : d.createTemp;
-  statements.push(...d.journalSetup(plan.inputs, plan.scratchDir), linesRelation('lines', d.journalRecords(plan.inputs, plan.scratchDir)));
+  const lines = d.journalRecords(plan.inputs, plan.scratchDir);
+  statements.push(...d.journalSetup(plan.inputs, plan.scratchDir), ...(d.journalTemps.length ? [d.createView('lines', lines)] : temp('lines', lines)));
 
   // Each field's typed value x_i (NULL when absent or of the wrong type) and whether it is valid.
   const all = [{ name: schema.key, type: 'bigint' as const }, ...schema.fields];
@@ -155,7 +157,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const piiPresent = schema.pii.map((name) => `t_${idx(name)} <> 'missing'`).join(' OR ') || 'FALSE';
   const rawPii = `CASE WHEN NOT COALESCE(is_object, FALSE) OR duplicate_names THEN 'none' WHEN ${piiPresent} THEN 'redact' ELSE 'keep' END`;
   statements.push(
-    d.createTemp(
+    ...temp(
       'checked',
       `SELECT journal_file, journal_date, file_rank, position, ${all.map((_, i) => `x_${i}`).join(', ')}, accepted,
           ${reason} AS reason, ${keptRaw} AS raw, ${rawPii} AS raw_pii
@@ -197,7 +199,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     ${conflictGroups ? `WHERE NOT EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})` : ''}`;
   // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority.
   statements.push(
-    d.createTemp(
+    ...temp(
       'candidates',
       policies.nulls === 'coalesce'
         ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL) AS ${f}`).join(', ')},
@@ -236,10 +238,17 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     reject: `CASE WHEN ${fieldNames.map((f) => `c.${f} IS NOT DISTINCT FROM p.${f}`).join(' AND ') || 'TRUE'} THEN 'ignore' ELSE 'conflict' END`,
   }[policies.duplicates];
   const merged = (f: string) => (policies.nulls === 'coalesce' ? `COALESCE(c.${f}, p.${f})` : `c.${f}`);
+  // Whether each decided row's join value, and the one of the row it replaces, is in the catalog: the
+  // counts of unmatched subscriptions follow from these (countsQuery), computed in this same pass. The
+  // catalog lists each value once (checkCatalog); were it not so, rows would multiply and the key
+  // counts (checkKeyCounts) fail the run.
+  const join = q(schema.joinField);
+  const catalogKeys = `(SELECT ${join} FROM ${plan.catalogTable})`;
   statements.push(
-    d.createTemp(
+    ...temp(
       'decided',
-      `SELECT ${broadcast ? d.broadcastHint('p') : ''}c.${key}, ${fieldNames.map((f) => `CASE WHEN p.${key} IS NULL THEN c.${f} ELSE ${merged(f)} END AS ${f}`).join(', ')},
+      `SELECT ${d.broadcastHint('k1')}${d.broadcastHint('k2')}x.*, k1.${join} IS NOT NULL AS join_known, k2.${join} IS NOT NULL AS previous_join_known
+       FROM (SELECT ${broadcast ? d.broadcastHint('p') : ''}c.${key}, ${fieldNames.map((f) => `CASE WHEN p.${key} IS NULL THEN c.${f} ELSE ${merged(f)} END AS ${f}`).join(', ')},
          ${lineage.map((l) => `c.${l}`).join(', ')}, p.${q(schema.joinField)} AS previous_join,
          CASE WHEN p.${key} IS NULL THEN 'insert'
               WHEN c.${jDate} > p.${jDate} THEN 'replace'
@@ -247,7 +256,9 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
               ELSE ${sameDateAction} END AS action
        FROM candidates c LEFT JOIN (SELECT pp.*, fo.file_rank FROM matched pp
          LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING)) p
-       ON c.${key} = p.${key}`,
+       ON c.${key} = p.${key}) x
+       LEFT JOIN ${catalogKeys} k1 ON k1.${join} = x.${join}
+       LEFT JOIN ${catalogKeys} k2 ON k2.${join} = x.previous_join`,
     ),
   );
 
@@ -321,8 +332,8 @@ export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
       COUNT(x.${key}) AS decided_present_keys,
       ${count(`x.action = 'insert'`)} AS inserted,
       ${count(`x.action = 'replace'`)} AS updated,
-      ${count(`x.action = 'replace' AND ${unmatched('x.previous_join')}`)} AS replaced_unmatched,
-      ${count(`x.action IN ('insert', 'replace') AND ${unmatched(`x.${join}`)}`)} AS changed_unmatched
+      ${count(`x.action = 'replace' AND NOT x.previous_join_known`)} AS replaced_unmatched,
+      ${count(`x.action IN ('insert', 'replace') AND NOT x.join_known`)} AS changed_unmatched
     FROM decided x`;
 }
 

@@ -35,12 +35,10 @@ export interface SqlDialect {
   /** SQL type for a schema type or for the enrichment map. */
   sqlType(type: string): string;
   /**
-   * Whether createTemp computes the relation at once (then relations it read may be dropped), or
-   * lazily at first use (then they must live until the last statement that needs them has run).
+   * Statements that compute `select` at once and keep it as a temporary relation named `name` (in
+   * memory, or in files under `scratchDir`, a folder of the run's staging the engine may write to).
    */
-  readonly eagerTemps: boolean;
-  /** A statement that materializes `select` as a temporary relation named `name`. */
-  createTemp(name: string, select: string): string;
+  createTemp(name: string, select: string, scratchDir: string): string[];
   dropTemp(name: string): string;
   /** A statement that names `select` as a temporary view, computed again by each reader. */
   createView(name: string, select: string): string;

@@ -259,20 +259,22 @@ describe('plan shape on Spark (EXPLAIN through Spark Connect)', { timeout: 900_0
 
       const { plans } = await recorded('2024-03-02', {});
       const kinds = plans.map((p) => p.kind);
-      for (const kind of ['write journal-lines', 'cache journal_splits', 'cache checked', 'cache candidates', 'cache decided', 'write quarantine', 'write snapshot']) {
+      for (const kind of ['write journal-lines', 'write checked', 'write candidates', 'write decided', 'write quarantine', 'write snapshot']) {
         assert.ok(kinds.includes(kind), `a plan for ${kind} (got ${kinds.join(', ')})`);
       }
       // The day's two files are read by Spark's text reader once, by the statement that stages their lines.
       assert.deepEqual(scanned(plans, (t) => t.startsWith('FileScan text')).map((s) => s.kind), ['write journal-lines', 'write journal-lines']);
       assert.ok(plans.filter((p) => p.kind !== 'write journal-lines').every((p) => !p.plan.includes('FileScan text')), 'no other plan reads the journal files');
-      // The staged lines are read by the two cached relations built on them (positions, then records), by nothing else.
-      assert.deepEqual(scanned(plans, (t) => t.includes('/engine/journal-lines')).map((s) => s.kind).sort(), ['cache checked', 'cache journal_splits']);
-      // One parse per record: the record probe is called by `checked` only; everything else reads it cached.
-      assert.deepEqual(plans.filter((p) => ownNodes(parsePlan(p.plan)).some(({ node }) => node.text.includes('subsnap_probe_record('))).map((p) => p.kind), ['cache checked']);
+      // The staged lines are read by `checked` only (twice: the splits' line counts, then the lines).
+      assert.deepEqual(scanned(plans, (t) => t.includes('/engine/journal-lines')).map((s) => s.kind), ['write checked', 'write checked']);
+      // One parse per record: the record probe is called by `checked` only; everything else reads its staged rows.
+      assert.deepEqual(plans.filter((p) => ownNodes(parsePlan(p.plan)).some(({ node }) => node.text.includes('subsnap_probe_record('))).map((p) => p.kind), ['write checked']);
+      // Nothing lives in the server's cache (it outlives the run and is shared by every session).
+      assert.deepEqual(plans.filter((p) => p.plan.includes('InMemoryRelation')).map((p) => p.kind), []);
       // The previous version: whole once (the write), narrow once (the rows of the day's keys), its row count from the footers; no other pass.
       const previous = scanned(plans, (t) => t.includes('/versions/00000001/'));
-      assert.deepEqual(previous.map((s) => s.kind).sort(), ['cache decided', 'query', 'write snapshot']);
-      const [whole, narrow, count] = ['write snapshot', 'cache decided', 'query'].map((k) => previous.find((s) => s.kind === k)!);
+      assert.deepEqual(previous.map((s) => s.kind).sort(), ['query', 'write decided', 'write snapshot']);
+      const [whole, narrow, count] = ['write snapshot', 'write decided', 'query'].map((k) => previous.find((s) => s.kind === k)!);
       for (const column of ['Id', 'active', 'subscription', 'cost', 'start_date', 'end_date', 'customer_first_name', '_journal_line']) {
         assert.match(readSchema(whole!.node.text), new RegExp(`\\b${column}:`), `the write reads ${column}`);
       }
@@ -286,7 +288,7 @@ describe('plan shape on Spark (EXPLAIN through Spark Connect)', { timeout: 900_0
       // Above the threshold, both sides are partitioned by key (linear at any size), with the same result.
       const large = await recorded('2024-03-03', { broadcastJournalBytes: 0 });
       const previous2 = scanned(large.plans, (t) => t.includes('/versions/00000002/'));
-      for (const kind of ['write snapshot', 'cache decided']) {
+      for (const kind of ['write snapshot', 'write decided']) {
         const scan = previous2.find((s) => s.kind === kind);
         assert.ok(scan && shuffled(scan.ancestors), `${kind}: the previous version is partitioned by key when the day is too large to broadcast`);
       }

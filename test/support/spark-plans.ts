@@ -70,18 +70,17 @@ export function ownNodes(root: PlanNode): { node: PlanNode; ancestors: PlanNode[
 }
 
 export interface RecordedPlan {
-  /** `cache NAME`, `write DIR-NAME`, `query`. */
+  /** `write DIR-NAME`, `query`. */
   kind: string;
   sql: string;
   plan: string;
 }
 
 const WRITE = /^INSERT OVERWRITE DIRECTORY '((?:\\.|[^'\\])*)' USING parquet OPTIONS \(compression '\w+'\) /s;
-const CACHE = /^CACHE LAZY TABLE (`(?:``|[^`])*`|\w+) AS /s;
 
 /**
- * An engine that asks Spark for the plan of each cached relation (when it is defined, before it runs),
- * each Parquet write and each query, just before running it, and hands them to `record`.
+ * An engine that asks Spark for the plan of each Parquet write (the fold's staged relations included)
+ * and each query, just before running it, and hands them to `record`.
  */
 export function recordingPlans(engine: Engine, record: (plan: RecordedPlan) => void): Engine {
   let longPaths: Promise<void> | undefined;
@@ -94,9 +93,7 @@ export function recordingPlans(engine: Engine, record: (plan: RecordedPlan) => v
     ...engine,
     async run(sql) {
       const write = WRITE.exec(sql);
-      const cache = CACHE.exec(sql);
       if (write) record({ kind: `write ${write[1]!.split('/').at(-1)}`, sql, plan: await explain(sql.slice(write[0].length)) });
-      else if (cache) record({ kind: `cache ${cache[1]!.replace(/^`|`$/g, "")}`, sql, plan: await explain(sql.slice(cache[0].length)) });
       return engine.run(sql);
     },
     async query(sql) {

@@ -62,8 +62,7 @@ export const duckdbDialect: SqlDialect = {
     if (!known) throw new Error(`no DuckDB type for ${type}`);
     return known;
   },
-  eagerTemps: true,
-  createTemp: (name, select) => `CREATE OR REPLACE TEMP TABLE ${identifier(name)} AS ${select}`,
+  createTemp: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${identifier(name)} AS ${select}`],
   dropTemp: (name) => `DROP TABLE IF EXISTS ${identifier(name)}`,
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,

@@ -24,6 +24,21 @@ const journalLines = (scratchDir: string) => `${scratchDir}/journal-lines`;
 const STRING = possessive('"(?:[^"\\\\]|\\\\[\\s\\S])*"');
 const TOKEN = `${STRING}|[{}\\[\\]:,]|[^ \\t\\n\\r{}\\[\\]:,"]++`;
 
+/**
+ * A relation computed once into Parquet in the run's scratch folder, and a view reading it back.
+ * Not Spark's cache: the cache is the server's (held in its heap across sessions), and a view keeps
+ * its SQL text, so every reference to a cached relation analyzed its whole query (and those of the
+ * relations below it) again. A view over Parquet files is analyzed in a moment and always reads the
+ * same rows.
+ */
+function stagedTemp(name: string, select: string, scratchDir: string): string[] {
+  const dir = `${scratchDir}/${name}`;
+  return [
+    `INSERT OVERWRITE DIRECTORY ${literal(dir)} USING parquet OPTIONS (compression 'lz4') ${select}`,
+    `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS SELECT * FROM parquet.${identifier(literalPath(dir))}`,
+  ];
+}
+
 export const sparkDialect: SqlDialect = {
   name: 'spark',
   literal,
@@ -36,10 +51,7 @@ export const sparkDialect: SqlDialect = {
     if (!known) throw new Error(`no Spark type for ${type}`);
     return known;
   },
-  // Cached lazily: nothing runs until the Parquet write needs it, then each relation is computed
-  // once and reused by the counts, instead of one Spark job per statement.
-  eagerTemps: false,
-  createTemp: (name, select) => `CACHE LAZY TABLE ${identifier(name)} AS ${select}`,
+  createTemp: stagedTemp,
   dropTemp: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
@@ -47,7 +59,7 @@ export const sparkDialect: SqlDialect = {
   // Spark's own line reader, splittable: each line with its split (file_block_start) and an id that is
   // contiguous within a split (monotonically_increasing_id); a line's number is the lines of the
   // file's earlier splits plus its place in its split. The files are read once, into Parquet in the
-  // run's scratch folder: a plan with a nondeterministic id could never be matched by a cache.
+  // run's scratch folder: the ids are drawn once, and the splits (a view) and the lines read the same.
   journalReading: 'raw-files',
   journalTemps: ['journal_splits'],
   journalSetup(inputs, scratchDir) {
@@ -57,7 +69,7 @@ export const sparkDialect: SqlDialect = {
         value AS line FROM text.${identifier(literalPath(input.textPath))}`);
     return [
       `INSERT OVERWRITE DIRECTORY ${literal(journalLines(scratchDir))} USING parquet OPTIONS (compression 'lz4') ${files.join('\nUNION ALL\n')}`,
-      `CACHE LAZY TABLE journal_splits AS SELECT journal_file, block, MIN(mid) AS first_mid,
+      `CREATE OR REPLACE TEMP VIEW journal_splits AS SELECT journal_file, block, MIN(mid) AS first_mid,
          SUM(COUNT(*)) OVER (PARTITION BY journal_file ORDER BY block ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - COUNT(*) AS lines_before
        FROM parquet.${identifier(literalPath(journalLines(scratchDir)))} GROUP BY journal_file, block`,
     ];

@@ -8,16 +8,6 @@ import { parseSparkRemote } from './spark-remote.js';
 /** Spark versions whose SQL the dialect is written for (variant functions came with 4.0). */
 const SUPPORTED_MAJOR = 4;
 
-/**
- * The session's settings: the fold's cached relations are read a few times within a run (not worth
- * compressing), and adaptive execution may coalesce their partitions like any other stage's (else a
- * version of a few rows would be written as 200 files, one per shuffle partition).
- */
-const SESSION_SETTINGS = [
-  'spark.sql.inMemoryColumnarStorage.compressed=false',
-  'spark.sql.optimizer.canChangeCachedPlanOutputPartitioning=true',
-];
-
 /** Arrow values as plain JSON-like values, as the DuckDB engine returns them. */
 function plain(value: unknown): unknown {
   if (typeof value === 'bigint') return value.toString();
@@ -34,7 +24,6 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
       throw new SparkConnectError(`the Spark Connect server at ${remote.display} runs Spark ${version}; subsnap needs Spark ${SUPPORTED_MAJOR}.x`);
     }
     await registerProbe(client);
-    for (const setting of SESSION_SETTINGS) await client.sql(`SET ${setting}`);
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
