@@ -11,6 +11,7 @@ import { migrateCommand } from './commands/migrate.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
+import { hdfsCommand } from './commands/hdfs.js';
 import { sparkCommand } from './commands/spark.js';
 import { vacuumCommand } from './commands/vacuum.js';
 import { validateCommand } from './commands/validate.js';
@@ -27,7 +28,7 @@ export function buildProgram(): Command {
     .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a failed check (validate; spark status: not running), ${EXIT.error} an error (usage errors included).`);
   for (const command of [
     generateCommand(), archiveCommand(), runCommand(), validateCommand(), showCommand(), backfillCommand(),
-    rollbackCommand(), migrateCommand(), vacuumCommand(), logCommand(), sparkCommand(),
+    rollbackCommand(), migrateCommand(), vacuumCommand(), logCommand(), sparkCommand(), hdfsCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -17,7 +17,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatLockRecord, LOCK_PROTOCOL, parseLockRecord, type LockHolder, type LockRecord } from './lock-record.js';
-import { localLockStorage, type LockStorage, type StoredFile } from './lock-storage.js';
+import type { LakeStorage, StoredText } from './storage/lake-storage.js';
+import { localStorage } from './storage/local-storage.js';
+
+/** The few operations of the lake's storage a lease lock uses. */
+export type LockStorage = Pick<LakeStorage, 'ensureDir' | 'createIfAbsent' | 'read' | 'touch' | 'remove' | 'list'>;
 
 export type { LockHolder } from './lock-record.js';
 
@@ -86,7 +90,7 @@ type Verdict =
   | { stale: true; readable: boolean };
 
 /** Whether the lock (or marker, or temp file) `file` may be removed; `leaseMs` for records of 0.1, which have none. */
-function judge(file: StoredFile, name: string, leaseMs: number, now = Date.now()): Verdict {
+function judge(file: StoredText, name: string, leaseMs: number, now = Date.now()): Verdict {
   const parsed = parseLockRecord(file.text);
   if (parsed.kind === 'newer') {
     throw new WriterLockError(
@@ -104,7 +108,7 @@ function judge(file: StoredFile, name: string, leaseMs: number, now = Date.now()
   return { stale: false, holder, leaseMs: lease };
 }
 
-const holderOf = (file: StoredFile | undefined): LockHolder => {
+const holderOf = (file: StoredText | undefined): LockHolder => {
   const parsed = file && parseLockRecord(file.text);
   return parsed?.kind === 'holder' ? parsed.holder : { pid: 0, host: 'unknown', since: 'unknown', token: '' };
 };
@@ -234,7 +238,7 @@ class HeldLock implements WriterLock {
 
 /** Takes the lock at `lockPath`, or throws LakeLockedError naming its live holder. */
 export async function acquireWriterLock(lockPath: string, options: LockOptions = {}): Promise<WriterLock> {
-  const storage = options.storage ?? localLockStorage;
+  const storage = options.storage ?? localStorage;
   const leaseMs = options.leaseMs ?? leaseFromEnv();
   await storage.ensureDir(path.dirname(lockPath));
   const record = newRecord(leaseMs);

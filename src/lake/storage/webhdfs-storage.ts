@@ -1,0 +1,240 @@
+/**
+ * The lake on HDFS, over WebHDFS (the REST API every HDFS cluster serves from its NameNode's HTTP
+ * port; reads and writes are redirected to a DataNode). Engines read the lake as hdfs:// paths.
+ *
+ * The protocol's guarantees (lake-storage.ts), on HDFS:
+ *   - put-if-absent, never partial: the data is written to a temp sibling, then renamed to its name
+ *     with `renameoptions=NONE` (HDFS's rename2, atomic in the NameNode, which refuses an existing
+ *     destination); a file being written is visible with part of its length, so nothing is created
+ *     under its final name directly;
+ *   - replacement: the same, with `renameoptions=OVERWRITE`;
+ *   - the lease: SETTIMES sets the modification time.
+ * Security: simple authentication only (`user.name`, from HADOOP_USER_NAME or the OS user);
+ * Kerberos/SPNEGO is not supported.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { StorageError, type FileStatus, type LakeStorage } from './lake-storage.js';
+
+export interface WebHdfsEndpoint {
+  /** The file system's URI, as engines read it: hdfs://host:port. */
+  fsUri: string;
+  /** The NameNode's HTTP address: http://host:port. */
+  webhdfs: string;
+  /** The user WebHDFS acts as. */
+  user?: string;
+}
+
+const RemoteException = z.object({
+  RemoteException: z.object({ exception: z.string(), message: z.string().optional() }),
+});
+const HdfsFileStatus = z.object({
+  pathSuffix: z.string(),
+  type: z.enum(['FILE', 'DIRECTORY', 'SYMLINK']),
+  length: z.number(),
+  modificationTime: z.number(),
+  fileId: z.number().optional(),
+});
+type HdfsFileStatus = z.infer<typeof HdfsFileStatus>;
+const Listing = z.object({ FileStatuses: z.object({ FileStatus: z.array(HdfsFileStatus) }) });
+const Status = z.object({ FileStatus: HdfsFileStatus });
+const Redirect = z.object({ Location: z.string() });
+const Checksum = z.object({ FileChecksum: z.object({ algorithm: z.string(), bytes: z.string() }) });
+const BooleanAnswer = z.object({ boolean: z.boolean() });
+
+const MISSING = new Set(['FileNotFoundException']);
+const TAKEN = new Set(['FileAlreadyExistsException', 'AlreadyBeingCreatedException']);
+
+/** Each segment of an absolute path, percent-encoded for the URL. */
+function encodePath(p: string): string {
+  if (!p.startsWith('/')) throw new Error(`an HDFS path must be absolute: ${p}`);
+  return p.split('/').map(encodeURIComponent).join('/');
+}
+
+async function textOf(response: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const tempSibling = (file: string) => `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+
+export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
+  const fsUri = endpoint.fsUri.replace(/\/+$/, '');
+  const base = endpoint.webhdfs.replace(/\/+$/, '');
+  const user = endpoint.user ?? process.env.HADOOP_USER_NAME ?? os.userInfo().username;
+
+  const url = (p: string, op: string, params: Record<string, string | number | boolean> = {}) => {
+    const query = new URLSearchParams({ op, 'user.name': user });
+    for (const [k, v] of Object.entries(params)) query.set(k, String(v));
+    return `${base}/webhdfs/v1${encodePath(p)}?${query}`;
+  };
+
+  /**
+   * The answer to one request, or a StorageError naming the operation, the path and HDFS's own
+   * exception. node:http, not fetch: a DataNode answers a write with an unasked-for `100 Continue`,
+   * which fetch takes for a broken response.
+   */
+  async function call(method: string, target: string, what: string, body?: string | Uint8Array): Promise<http.IncomingMessage> {
+    let response: http.IncomingMessage;
+    try {
+      response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        const request = http.request(target, { method, headers: body === undefined ? {} : { 'content-type': 'application/octet-stream' } }, resolve);
+        request.on('error', reject);
+        request.end(body);
+      });
+    } catch (error) {
+      throw new StorageError(`${what}: WebHDFS at ${base} did not answer (${(error as Error).message})`, 'EIO');
+    }
+    const status = response.statusCode ?? 0;
+    if (status >= 200 && status < 300) return response;
+    const text = await textOf(response);
+    let remote: z.infer<typeof RemoteException>['RemoteException'] | undefined;
+    try {
+      remote = RemoteException.parse(JSON.parse(text)).RemoteException;
+    } catch {
+      remote = undefined;
+    }
+    const detail = remote ? `${remote.exception}: ${(remote.message ?? '').split('\n')[0]}` : `HTTP ${status} ${text.slice(0, 200)}`;
+    const code = remote && MISSING.has(remote.exception) ? 'ENOENT' : remote && TAKEN.has(remote.exception) ? 'EEXIST' : 'EIO';
+    throw new StorageError(`${what}: ${detail}`, code);
+  }
+
+  const json = async <T>(schema: z.ZodType<T>, response: http.IncomingMessage, what: string): Promise<T> => {
+    const text = await textOf(response);
+    let parsed: ReturnType<typeof schema.safeParse>;
+    try {
+      parsed = schema.safeParse(JSON.parse(text));
+    } catch {
+      throw new StorageError(`${what}: WebHDFS answered no JSON (${text.slice(0, 200)})`, 'EIO');
+    }
+    if (!parsed.success) throw new StorageError(`${what}: unexpected WebHDFS answer (${parsed.error.issues[0]?.message})`, 'EIO');
+    return parsed.data;
+  };
+
+  /** Where the NameNode sends a read or write of `p` (`noredirect`: it names the DataNode instead of redirecting). */
+  const dataNodeUrl = async (method: string, p: string, op: string, params: Record<string, string | number | boolean>, what: string) =>
+    (await json(Redirect, await call(method, url(p, op, { ...params, noredirect: true }), what), what)).Location;
+
+  const toStatus = (s: HdfsFileStatus, name: string): FileStatus => ({
+    name, directory: s.type === 'DIRECTORY', size: s.type === 'DIRECTORY' ? 0 : s.length, mtimeMs: s.modificationTime,
+  });
+
+  async function rawStatus(p: string): Promise<HdfsFileStatus | undefined> {
+    try {
+      return (await json(Status, await call('GET', url(p, 'GETFILESTATUS'), `status of ${p}`), `status of ${p}`)).FileStatus;
+    } catch (error) {
+      if (error instanceof StorageError && error.code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes `data` to a new file `p` (two steps: the NameNode names a DataNode, which takes the bytes). */
+  async function create(p: string, data: string | Uint8Array): Promise<void> {
+    const what = `writing ${p}`;
+    await textOf(await call('PUT', await dataNodeUrl('PUT', p, 'CREATE', { overwrite: false }, what), what, data));
+  }
+
+  /** Renames `from` to `to`; `overwrite` replaces a file there, else an existing `to` is EEXIST. */
+  async function renameTo(from: string, to: string, overwrite: boolean): Promise<void> {
+    await textOf(await call('PUT', url(from, 'RENAME', { destination: to, renameoptions: overwrite ? 'OVERWRITE' : 'NONE' }), `renaming ${from} to ${to}`));
+  }
+
+  async function removeAt(p: string, recursive: boolean): Promise<void> {
+    // {"boolean": false} when nothing was there; a non-empty folder without `recursive` is an error.
+    await json(BooleanAnswer, await call('DELETE', url(p, 'DELETE', { recursive }), `removing ${p}`), `removing ${p}`);
+  }
+
+  const storage: LakeStorage = {
+    scheme: 'hdfs',
+    // Hadoop reads a path's characters as they are (no percent-decoding): the path goes in unchanged.
+    engineLocation: (p) => `${fsUri}${p}`,
+    async ensureDir(dir) {
+      await textOf(await call('PUT', url(dir, 'MKDIRS'), `creating ${dir}`));
+    },
+    async list(dir) {
+      return (await storage.listStatus(dir)).map((s) => s.name);
+    },
+    async listStatus(dir) {
+      try {
+        const listing = await json(Listing, await call('GET', url(dir, 'LISTSTATUS'), `listing ${dir}`), `listing ${dir}`);
+        const self = await rawStatus(dir);
+        // LISTSTATUS of a file answers the file itself; a folder's entries are named by their suffix.
+        if (self?.type !== 'DIRECTORY') return [];
+        return listing.FileStatuses.FileStatus.map((s) => toStatus(s, s.pathSuffix));
+      } catch (error) {
+        if (error instanceof StorageError && error.code === 'ENOENT') return [];
+        throw error;
+      }
+    },
+    async stat(p) {
+      const s = await rawStatus(p);
+      return s && toStatus(s, path.posix.basename(p));
+    },
+    async read(file) {
+      // Text and time of one and the same file: its id before and after the read must agree.
+      for (;;) {
+        const before = await rawStatus(file);
+        if (!before || before.type !== 'FILE') return undefined;
+        let text: string;
+        try {
+          text = await textOf(await call('GET', await dataNodeUrl('GET', file, 'OPEN', {}, `reading ${file}`), `reading ${file}`));
+        } catch (error) {
+          if (error instanceof StorageError && error.code === 'ENOENT') return undefined;
+          throw error;
+        }
+        const after = await rawStatus(file);
+        if (!after) return undefined;
+        if (after.fileId === before.fileId && after.length === Buffer.byteLength(text)) return { text, mtimeMs: after.modificationTime };
+      }
+    },
+    async *readStream(file) {
+      const what = `reading ${file}`;
+      yield* await call('GET', await dataNodeUrl('GET', file, 'OPEN', { buffersize: 1 << 20 }, what), what);
+    },
+    async createIfAbsent(file, data, beforePublish) {
+      const temp = tempSibling(file);
+      await create(temp, data);
+      try {
+        beforePublish?.();
+        await renameTo(temp, file, false);
+        return true;
+      } catch (error) {
+        await removeAt(temp, false).catch(() => undefined);
+        if (error instanceof StorageError && error.code === 'EEXIST') return false;
+        throw error;
+      }
+    },
+    async replace(file, data) {
+      const temp = tempSibling(file);
+      await create(temp, data);
+      try {
+        await renameTo(temp, file, true);
+      } catch (error) {
+        await removeAt(temp, false).catch(() => undefined);
+        throw error;
+      }
+    },
+    rename: (from, to) => renameTo(from, to, false),
+    async touch(file, at) {
+      try {
+        await textOf(await call('PUT', url(file, 'SETTIMES', { modificationtime: at.getTime(), accesstime: -1 }), `touching ${file}`));
+        return true;
+      } catch (error) {
+        if (error instanceof StorageError && error.code === 'ENOENT') return false;
+        throw error;
+      }
+    },
+    remove: (p) => removeAt(p, false),
+    removeTree: (dir) => removeAt(dir, true),
+    async checksum(file) {
+      const what = `checksum of ${file}`;
+      const { FileChecksum } = await json(Checksum, await call('GET', await dataNodeUrl('GET', file, 'GETFILECHECKSUM', {}, what), what), what);
+      return `hdfs-${FileChecksum.algorithm}:${FileChecksum.bytes}`;
+    },
+  };
+  return storage;
+}

@@ -1,0 +1,90 @@
+// A real single-node HDFS started by `subsnap hdfs start` (jars from Maven Central, 127.0.0.1, free
+// ports): its status and restart, the lake's storage contract over WebHDFS, and a Spark Connect
+// server (as `subsnap spark start` runs it) writing and reading Parquet on its hdfs:// URI.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openSpark } from '../../src/engines/spark/spark-engine.js';
+import { webHdfsStorage } from '../../src/lake/storage/webhdfs-storage.js';
+import { subsnap } from '../support/cli.js';
+import { freePort } from '../support/free-port.js';
+import { startTestSpark } from '../support/spark-server.js';
+import { storageContract } from '../support/storage-contract.js';
+
+interface Started { uri: string; webhdfs: string; stateDir: string; pids: Record<string, number> }
+
+describe('HDFS from `subsnap hdfs start`', { timeout: 900_000 }, () => {
+  let stateDir: string;
+  let cluster: Started;
+  const hdfs = (...args: string[]) => subsnap(['hdfs', ...args, '--state-dir', stateDir]);
+
+  before(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-hdfs-'));
+    const started = await hdfs('start', '--json', '--port', String(await freePort()), '--http-port', String(await freePort()));
+    assert.equal(started.code, 0, started.stderr);
+    cluster = JSON.parse(started.stdout) as Started;
+  });
+  after(async () => {
+    await hdfs('stop');
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('starts a NameNode and a DataNode that take writes, and says where', async () => {
+    assert.match(cluster.uri, /^hdfs:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(cluster.webhdfs, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(cluster.pids.namenode && cluster.pids.datanode);
+    const status = await hdfs('status', '--json');
+    assert.equal(status.code, 0, status.stderr);
+    assert.equal(JSON.parse(status.stdout).ready, true);
+    const again = await hdfs('start', '--json');
+    assert.equal(again.code, 0);
+    assert.equal(JSON.parse(again.stdout).alreadyRunning, true, 'a second start starts nothing');
+  });
+
+  describe('the storage contract over WebHDFS', () => {
+    storageContract(async () => {
+      const storage = webHdfsStorage({ fsUri: cluster.uri, webhdfs: cluster.webhdfs });
+      return {
+        storage,
+        folder: async () => {
+          const dir = `/contract/${randomBytes(6).toString('hex')}`;
+          await storage.ensureDir(dir);
+          return dir;
+        },
+      };
+    });
+  });
+
+  it('a Spark Connect server writes and reads Parquet on the cluster\'s hdfs:// URI', async () => {
+    const spark = await startTestSpark();
+    const engine = await openSpark(spark.remote);
+    try {
+      const dir = `${cluster.uri}/spark/${randomBytes(4).toString('hex')}`;
+      await engine.run(`INSERT OVERWRITE DIRECTORY '${dir}' USING parquet SELECT id, CAST(id * 3 AS STRING) AS s FROM range(1000)`);
+      const rows = await engine.query(`SELECT COUNT(*) AS n, SUM(id) AS total FROM parquet.\`${dir}\``);
+      assert.deepEqual(rows, [{ n: '1000', total: '499500' }]);
+      const storage = webHdfsStorage({ fsUri: cluster.uri, webhdfs: cluster.webhdfs });
+      const files = (await storage.list(new URL(dir).pathname)).filter((n) => n.endsWith('.parquet'));
+      assert.ok(files.length >= 1, 'the Parquet files are on HDFS, listed over WebHDFS');
+    } finally {
+      await engine.close();
+      await spark.stop();
+    }
+  });
+
+  it('stops, and starts again on the same ports with its data', async () => {
+    const storage = webHdfsStorage({ fsUri: cluster.uri, webhdfs: cluster.webhdfs });
+    await storage.ensureDir('/kept');
+    await storage.createIfAbsent('/kept/file', 'still here');
+    assert.equal((await hdfs('stop')).code, 0);
+    const down = await hdfs('status');
+    assert.equal(down.code, 1, 'status exits 1 when it is not running');
+    const [port, httpPort] = [/:(\d+)$/.exec(cluster.uri)![1]!, /:(\d+)$/.exec(cluster.webhdfs)![1]!];
+    const restarted = await hdfs('start', '--json', '--port', port, '--http-port', httpPort);
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.equal((await storage.read('/kept/file'))?.text, 'still here');
+  });
+});
