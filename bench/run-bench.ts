@@ -66,6 +66,9 @@ const scales = values.scales!.split(',').map((s) => {
 /** The JVM heap of both Spark contenders (the engine's server and the PySpark job): the same for a fair race. */
 const SPARK_HEAP = DEFAULT_SERVER.memory;
 
+/** Runs of the Spark engine on a new server before any is measured (the first scale's, unmeasured). */
+const WARM_UP_RUNS = 3;
+
 const DAY1 = '2024-01-01';
 const DAY2 = '2024-01-02';
 
@@ -123,7 +126,7 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const results: Result[] = [];
   const prepared: Record<string, unknown> = {};
-  let spark: { port: number; stateDir: string; pid?: number; startMs: number } | undefined;
+  let spark: { port: number; stateDir: string; pid?: number; startMs: number; warm?: boolean } | undefined;
   if (scales.some((s) => s.contenders.includes('spark'))) {
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-spark-'));
     const t = Date.now();
@@ -145,6 +148,14 @@ async function main(): Promise<void> {
           let m: Measured;
           if (contender === 'noop' || failures.has(contender)) continue;
           await resetToVersion1(lake);
+          if (contender === 'spark' && !spark!.warm) {
+            // The server runs for days in use: its first runs (class loading, JIT) are not measured.
+            for (let i = 0; i < WARM_UP_RUNS; i++) {
+              await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`]);
+              await resetToVersion1(lake);
+            }
+            spark!.warm = true;
+          }
           if (contender === 'duckdb') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', ...limit]);
           else if (contender === 'spark') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`], { alsoCount: spark!.pid ? [spark!.pid] : [] });
           else if (contender === 'generator') {
@@ -187,7 +198,7 @@ async function main(): Promise<void> {
         results.push({
           scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list,
           median: median(ms), min: Math.min(...ms), max: Math.max(...ms), peakRssMb: Math.max(...list.map((s) => s.peakRssMb)),
-          note: contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s excluded; RSS includes the server` : undefined,
+          note: contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s and its first ${WARM_UP_RUNS} runs excluded; RSS includes the server` : undefined,
           measuredAt: new Date().toISOString(),
         });
       }

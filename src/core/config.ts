@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { DEFAULT_POLICIES, DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES, type Policies } from './policies.js';
 import { DEFAULT_SCHEMA, schemaProblems, type RecordSchema } from './record-schema.js';
@@ -105,6 +106,18 @@ function describeIssues(error: z.ZodError, where: string, input: unknown): strin
   return `invalid configuration in ${where}:\n${lines.join('\n')}`;
 }
 
+/**
+ * The lake folder of a `lake` setting: a path (relative to `base`) or a file:// URI. A lake on HDFS
+ * (hdfs://HOST:PORT/path) is refused with a clear message: the commands do not reach it yet (the
+ * storage seam and `subsnap hdfs` do, see README "HDFS"); any other URI is not a lake.
+ */
+function localLakeRoot(value: string, base: string): string {
+  if (/^file:/i.test(value)) return fileURLToPath(value);
+  if (/^hdfs:/i.test(value)) throw new ConfigError(`lake ${value}: the commands do not read or write a lake on HDFS yet; use a local folder`);
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(value)) throw new ConfigError(`lake ${value}: a lake is a local folder (a path or a file:// URI)`);
+  return path.resolve(base, value);
+}
+
 /** Reads the config file (explicit, or `./subsnap.config.json` if present) and applies overrides. */
 export async function loadConfig(options: { configPath?: string; overrides?: ConfigInput; cwd?: string }): Promise<Config> {
   const cwd = options.cwd ?? process.cwd();
@@ -139,7 +152,7 @@ export async function loadConfig(options: { configPath?: string; overrides?: Con
   const problems = schemaProblems(schema);
   if (problems.length) throw new ConfigError(`invalid record schema:\n  ${problems.join('\n  ')}`);
   return {
-    lake: path.resolve(base('lake'), merged.lake ?? 'lake'),
+    lake: localLakeRoot(merged.lake ?? 'lake', base('lake')),
     engine: merged.engine ?? 'duckdb',
     policies: {
       pii: merged.pii ?? DEFAULT_POLICIES.pii,

@@ -15,10 +15,13 @@ export interface WriterSession {
   assertLockHeld: () => Promise<void>;
 }
 
-/** Runs `work` as the lake's one writer: lock, read the log, clear a crashed writer's leftovers. */
-export async function asWriter<T>(lake: string, work: (session: WriterSession) => Promise<T>): Promise<T> {
-  const layout = lakeLayout(lake);
-  const lock = await acquireWriterLock(layout.lock, { beforeLink: () => crashPoint('lock-written') });
+/**
+ * Runs `work` as the lake's one writer: lock, read the log, clear a crashed writer's leftovers. The
+ * lake is a local folder, or the layout of a lake on another storage.
+ */
+export async function asWriter<T>(lake: string | LakeLayout, work: (session: WriterSession) => Promise<T>): Promise<T> {
+  const layout = typeof lake === 'string' ? lakeLayout(lake) : lake;
+  const lock = await acquireWriterLock(layout.lock, { storage: layout.storage, beforeLink: () => crashPoint('lock-written') });
   try {
     crashPoint('locked');
     const commits = await readCommits(layout);

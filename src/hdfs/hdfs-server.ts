@@ -3,17 +3,16 @@
  * Hadoop jars on Maven Central (scripts/setup-hdfs.sh), for trying the lake on HDFS and for the
  * tests: start (format on first start, wait until it takes writes), stop, status. Everything it keeps
  * (configuration, metadata, blocks, logs, pid files) lives in a state folder; `cluster.json` there
- * says where the cluster answers, which is how a command given `--lake hdfs://127.0.0.1:PORT/...`
- * finds its WebHDFS address (see lake/hdfs-endpoint.ts).
+ * says where the cluster answers (cluster-record.ts).
  */
 import { execFile, spawn } from 'node:child_process';
 import { openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { z } from 'zod';
 import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, signalGroup } from '../services/processes.js';
 import { DEFAULT_HDFS, defaultHdfsStateDir, type HdfsServerOptions } from './hdfs-server-options.js';
+import { readClusterRecord, writeClusterRecord, type ClusterRecord } from './cluster-record.js';
 import { siteFiles } from './hdfs-site.js';
 
 export { DEFAULT_HDFS, defaultHdfsStateDir, type HdfsServerOptions };
@@ -31,29 +30,6 @@ type Daemon = keyof typeof DAEMONS;
 
 const pidFile = (stateDir: string, daemon: Daemon) => path.join(stateDir, `${daemon}.pid`);
 const logFile = (stateDir: string, daemon: Daemon | 'format') => path.join(stateDir, 'logs', `${daemon}.log`);
-const clusterFile = (stateDir: string) => path.join(stateDir, 'cluster.json');
-
-/** Where a started cluster answers: written at start, read by status and by commands given its URI. */
-export const ClusterRecord = z.object({
-  uri: z.string().regex(/^hdfs:\/\/127\.0\.0\.1:\d+$/),
-  webhdfs: z.string().regex(/^http:\/\/127\.0\.0\.1:\d+$/),
-});
-export type ClusterRecord = z.infer<typeof ClusterRecord>;
-
-export async function readClusterRecord(stateDir: string): Promise<ClusterRecord | undefined> {
-  const text = await fs.readFile(clusterFile(stateDir), 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new HdfsServerError(`${clusterFile(stateDir)} is not JSON: remove it, or the state folder`);
-  }
-  const record = ClusterRecord.safeParse(parsed);
-  if (!record.success) throw new HdfsServerError(`${clusterFile(stateDir)} is not a cluster record: ${record.error.issues[0]?.message}`);
-  return record.data;
-}
-
 /** The install folder (jars, class-path folder), installing it first if needed (scripts/setup-hdfs.sh). */
 export async function hdfsHome(): Promise<string> {
   try {
@@ -195,7 +171,7 @@ export async function startHdfs(o: HdfsServerOptions, timeoutMs = 120_000): Prom
   }
   await formatOnce({ ...o, stateDir }, home);
   const record: ClusterRecord = { uri: `hdfs://127.0.0.1:${o.port}`, webhdfs: `http://127.0.0.1:${o.httpPort}` };
-  await fs.writeFile(clusterFile(stateDir), `${JSON.stringify(record, null, 2)}\n`);
+  await writeClusterRecord(stateDir, record);
   const pids = { namenode: spawnDaemon({ ...o, stateDir }, home, 'namenode'), datanode: spawnDaemon({ ...o, stateDir }, home, 'datanode') };
   for (const daemon of Object.keys(pids) as Daemon[]) await fs.writeFile(pidFile(stateDir, daemon), String(pids[daemon]));
 

@@ -1,7 +1,5 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { createDurableExclusive } from './durable-fs.js';
 import { commitPath, type LakeLayout } from './layout.js';
 
 /** The protocol of the commit records this version writes; it reads 1 up to this. */
@@ -90,13 +88,7 @@ export function parseCommit(text: string, file: string): Commit {
 
 /** All commits, oldest first; the log must be the contiguous versions 1..N. */
 export async function readCommits(layout: LakeLayout): Promise<Commit[]> {
-  let names: string[];
-  try {
-    names = await fs.readdir(layout.log);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
+  const names = await layout.storage.list(layout.log);
   const versions = names.filter((n) => /^\d{8}\.json$/.test(n)).sort();
   const commits: Commit[] = [];
   for (const [index, name] of versions.entries()) {
@@ -106,7 +98,9 @@ export async function readCommits(layout: LakeLayout): Promise<Commit[]> {
     const file = path.join(layout.log, name);
     let text: string;
     try {
-      text = await fs.readFile(file, 'utf8');
+      const stored = await layout.storage.read(file);
+      if (stored === undefined) throw new Error('it is gone');
+      text = stored.text;
     } catch (error) {
       throw new CommitLogError(`commit record ${file} is unreadable (${(error as Error).message}); the log is damaged`);
     }
@@ -132,14 +126,9 @@ export async function writeCommit(layout: LakeLayout, draft: CommitDraft): Promi
   if (!checked.success) {
     throw new CommitLogError(`refusing to write commit record ${draft.version}, which no reader would accept: ${issuesText(checked.error)}`);
   }
-  await fs.mkdir(layout.log, { recursive: true });
-  try {
-    await createDurableExclusive(commitPath(layout, draft.version), `${JSON.stringify(checked.data, null, 1)}\n`);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ConcurrentCommitError(`version ${draft.version} was committed by another writer; nothing was committed`);
-    }
-    throw error;
+  await layout.storage.ensureDir(layout.log);
+  if (!(await layout.storage.createIfAbsent(commitPath(layout, draft.version), `${JSON.stringify(checked.data, null, 1)}\n`))) {
+    throw new ConcurrentCommitError(`version ${draft.version} was committed by another writer; nothing was committed`);
   }
 }
 

@@ -1,7 +1,11 @@
 import path from 'node:path';
+import type { LakeStorage } from './storage/lake-storage.js';
+import { localStorage } from './storage/local-storage.js';
 
 /** Where everything lives in a lake; see docs/PROTOCOL.md. The only place that names lake paths. */
 export interface LakeLayout {
+  /** The file system the lake lives on; every path below is an absolute path in it. */
+  storage: LakeStorage;
   root: string;
   journal: string;
   catalog: string;
@@ -13,10 +17,11 @@ export interface LakeLayout {
   lock: string;
 }
 
-export function lakeLayout(root: string): LakeLayout {
+export function lakeLayout(root: string, storage: LakeStorage = localStorage): LakeLayout {
   const abs = path.resolve(root);
   const snapshot = path.join(abs, 'snapshot');
   return {
+    storage,
     root: abs,
     journal: path.join(abs, 'journal'),
     catalog: path.join(abs, 'catalog'),

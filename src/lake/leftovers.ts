@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { quarantineDir, versionDir, type LakeLayout } from './layout.js';
 
@@ -14,16 +13,10 @@ export async function removeLeftovers(layout: LakeLayout, currentVersion: number
     committed.add(quarantineDir(layout, v));
   }
   const sweep = async (dir: string, pattern: RegExp) => {
-    let names: string[] = [];
-    try {
-      names = await fs.readdir(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
+    for (const name of await layout.storage.list(dir)) {
       const full = path.join(dir, name);
       if (pattern.test(name) && !committed.has(full)) {
-        await fs.rm(full, { recursive: true, force: true });
+        await layout.storage.removeTree(full);
         removed.push(full);
       }
     }
@@ -31,8 +24,8 @@ export async function removeLeftovers(layout: LakeLayout, currentVersion: number
   await sweep(layout.versions, /^\d{8}/);
   await sweep(layout.quarantine, /^version=\d{8}/);
   await sweep(layout.log, /\.tmp-/);
-  if (await fs.stat(layout.staging).catch(() => undefined)) {
-    await fs.rm(layout.staging, { recursive: true, force: true });
+  if (await layout.storage.stat(layout.staging)) {
+    await layout.storage.removeTree(layout.staging);
     removed.push(layout.staging);
   }
   return removed;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { subsnap } from '../support/cli.js';
 
@@ -75,6 +76,21 @@ describe('a missing lake folder', () => {
     const result = await subsnap(['log', '--lake', lake]);
     assert.equal(result.code, 2);
     assert.match(result.stderr, /no committed snapshot/);
+  });
+
+  it('a lake URI: file:// is a local folder; hdfs:// is refused by the commands for now, other schemes always; nothing is created', async () => {
+    const lake = path.join(base, 'uri lake');
+    assert.equal((await subsnap(['generate', '--lake', pathToFileURL(lake).href, '--days', '1', '--records', '5'])).code, 0);
+    assert.equal((await subsnap(['run', '--lake', pathToFileURL(lake).href])).code, 0);
+    assert.equal((await subsnap(['log', '--lake', lake])).code, 0, 'the same lake by its path');
+    for (const [uri, message] of [['hdfs://127.0.0.1:9/lake', /do not read or write a lake on HDFS yet/], ['s3://bucket/lake', /a lake is a local folder/]] as const) {
+      for (const args of [['generate'], ...READING_COMMANDS.map(([, a]) => a)]) {
+        const result = await subsnap([...args, '--lake', uri], {}, base);
+        assert.equal(result.code, 2, `${args[0]} ${uri}`);
+        assert.match(result.stderr, message);
+      }
+    }
+    assert.deepEqual((await readdir(base)).filter((n) => /^(hdfs|s3)/.test(n)), [], 'no folder named after the URI');
   });
 
   it('generate creates the lake folder it is given', async () => {

@@ -7,7 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { asWriter } from '../../src/core/writer-session.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
+import { ConcurrentCommitError, readCommits, writeCommit } from '../../src/lake/commit-log.js';
+import { lakeLayout } from '../../src/lake/layout.js';
 import { webHdfsStorage } from '../../src/lake/storage/webhdfs-storage.js';
 import { subsnap } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
@@ -56,6 +59,44 @@ describe('HDFS from `subsnap hdfs start`', { timeout: 900_000 }, () => {
         },
       };
     });
+  });
+
+  it('the commit log, a crashed writer\'s leftovers and the writer session work through the seam as on the local disk', async () => {
+    const local = await mkdtemp(path.join(os.tmpdir(), 'subsnap-hdfs-log-'));
+    try {
+      assert.equal((await subsnap(['generate', '--lake', local, '--days', '2', '--records', '20'])).code, 0);
+      assert.equal((await subsnap(['run', '--lake', local, '--until', '2024-01-01'])).code, 0);
+      assert.equal((await subsnap(['run', '--lake', local])).code, 0);
+      const localLayout = lakeLayout(local);
+      const commits = await readCommits(localLayout);
+      const storage = webHdfsStorage({ fsUri: cluster.uri, webhdfs: cluster.webhdfs });
+      const layout = lakeLayout(`/lakes/${randomBytes(4).toString('hex')}`, storage);
+      assert.deepEqual(await readCommits(layout), [], 'a lake without a log has no commits');
+      const { protocol: _, ...first } = commits[0]!;
+      await writeCommit(layout, first);
+      await assert.rejects(writeCommit(layout, first), ConcurrentCommitError, 'a version is committed once');
+      await asWriter(layout, async (session) => {
+        assert.deepEqual(session.commits, commits.slice(0, 1));
+        await session.assertLockHeld();
+        assert.deepEqual(await storage.list(path.posix.dirname(layout.lock)).then((n) => n.includes('_lock')), true, 'the lock is on HDFS');
+        // What a crashed writer leaves: a staged run, an uncommitted version, a temp commit record.
+        await storage.ensureDir(`${layout.staging}/run-1`);
+        await storage.ensureDir(`${layout.versions}/00000002`);
+        await storage.createIfAbsent(`${layout.log}/00000002.json.tmp-1-ab`, 'partial');
+      });
+      await asWriter(layout, async (session) => {
+        assert.equal(session.current?.version, 1);
+        assert.equal(await storage.stat(layout.staging), undefined, 'staging removed');
+        assert.deepEqual(await storage.list(layout.versions), []);
+        assert.deepEqual(await storage.list(layout.log), ['00000001.json']);
+        const { protocol: __, ...second } = commits[1]!;
+        await writeCommit(layout, second);
+      });
+      assert.deepEqual(await readCommits(layout), commits, 'the same records as the local log');
+      assert.deepEqual((await storage.list(path.posix.dirname(layout.lock))).filter((n) => n.startsWith('_lock')), [], 'the lock released');
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
   });
 
   it('a Spark Connect server writes and reads Parquet on the cluster\'s hdfs:// URI', async () => {
