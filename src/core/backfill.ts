@@ -34,7 +34,7 @@ export async function backfillSnapshot(options: BackfillOptions): Promise<RunRep
     const base = baseVersion(commits, from, layout.root, held, (c) => sameShape(c, config));
     const baseFiles = base ? foldedFiles(commits, base.version) : new Map();
     const consumed = consumedFiles(commits);
-    const { files } = await listJournalFiles(layout.journal);
+    const { files } = await listJournalFiles(layout.journal, layout.storage);
     const present = new Map(files.map((f) => [f.path, f]));
 
     // Everything the current version holds that the base does not must be folded again.

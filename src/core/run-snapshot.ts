@@ -29,7 +29,7 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
     checkSchemaUnchanged(current, config.schema);
 
     const warnings: string[] = [];
-    const { files, ignored } = await listJournalFiles(layout.journal);
+    const { files, ignored } = await listJournalFiles(layout.journal, layout.storage);
     if (ignored.length) warnings.push(`ignored ${ignored.length} path(s) in the journal that are not day folders or journal files: ${ignored.slice(0, 5).join(', ')}`);
     const consumed = consumedFiles(commits);
     const fresh = files.filter((f) => !consumed.has(f.path) && (!options.until || f.date <= options.until));

@@ -66,7 +66,7 @@ export async function vacuumLake(lake: string, options: VacuumOptions): Promise<
       if (newest) {
         const cutoff = dayBefore(newest, options.journalTtlDays);
         report.journalCutoff = cutoff;
-        const { files } = await listJournalFiles(layout.journal);
+        const { files } = await listJournalFiles(layout.journal, layout.storage);
         const unchanged: typeof files = [];
         for (const f of files) {
           // Only files the current version holds, and only as they were when folded: content, not size, decides.

@@ -2,8 +2,9 @@
  * Which files the journal holds, and in which order: the listing rules of docs/SEMANTICS.md
  * ("Inputs"). Names are data, never patterns: every file is listed here and handed on by its path.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { LakeStorage } from './storage/lake-storage.js';
+import { localStorage } from './storage/local-storage.js';
 
 /** How a journal file's text is read: line by line, or as one JSON text that falls back to lines. */
 export type JournalFileKind = 'lines' | 'json';
@@ -49,37 +50,30 @@ function refuseLink(relative: string): never {
  * Day folders and their journal files, in order key order (date, then path in natural order).
  * Everything else under the journal is reported in `ignored`; a symbolic link fails the listing.
  */
-export async function listJournalFiles(journalDir: string): Promise<{ files: JournalFile[]; ignored: string[] }> {
+export async function listJournalFiles(
+  journalDir: string, storage: LakeStorage = localStorage,
+): Promise<{ files: JournalFile[]; ignored: string[] }> {
   const files: JournalFile[] = [];
   const ignored: string[] = [];
-  let days;
-  try {
-    days = await fs.readdir(journalDir, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files, ignored };
-    throw error;
-  }
-  for (const day of days) {
+  for (const day of await storage.listStatus(journalDir)) {
     if (isSkipped(day.name)) continue;
-    if (day.isSymbolicLink()) refuseLink(day.name);
+    if (day.type === 'symlink') refuseLink(day.name);
     const date = DAY_FOLDER.exec(day.name)?.[1];
-    if (!date || !isCalendarDate(date) || !day.isDirectory()) {
-      ignored.push(day.isDirectory() ? `${day.name}/` : day.name);
+    if (!date || !isCalendarDate(date) || day.type !== 'directory') {
+      ignored.push(day.type === 'directory' ? `${day.name}/` : day.name);
       continue;
     }
-    for (const entry of await fs.readdir(path.join(journalDir, day.name), { withFileTypes: true })) {
+    for (const entry of await storage.listStatus(path.join(journalDir, day.name))) {
       if (isSkipped(entry.name)) continue;
       const relative = `${day.name}/${entry.name}`;
-      if (entry.isSymbolicLink()) refuseLink(relative);
+      if (entry.type === 'symlink') refuseLink(relative);
       const match = JOURNAL_FILE.exec(entry.name);
-      if (!match || !entry.isFile()) {
-        ignored.push(entry.isDirectory() ? `${relative}/` : relative);
+      if (!match || entry.type !== 'file') {
+        ignored.push(entry.type === 'directory' ? `${relative}/` : relative);
         continue;
       }
-      const absPath = path.join(journalDir, day.name, entry.name);
-      const stat = await fs.stat(absPath);
       files.push({
-        path: relative, absPath, date, size: stat.size, mtimeMs: stat.mtimeMs,
+        path: relative, absPath: path.join(journalDir, day.name, entry.name), date, size: entry.size, mtimeMs: entry.mtimeMs,
         kind: match[1] === 'json' ? 'json' : 'lines', gzipped: match[2] !== undefined,
       });
     }

@@ -3,19 +3,31 @@
 // server (as `subsnap spark start` runs it) writing and reading Parquet on its hdfs:// URI.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { asWriter } from '../../src/core/writer-session.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
 import { ConcurrentCommitError, readCommits, writeCommit } from '../../src/lake/commit-log.js';
+import { listJournalFiles } from '../../src/lake/journal-files.js';
 import { lakeLayout } from '../../src/lake/layout.js';
+import { listParquetFiles } from '../../src/lake/parquet-files.js';
+import type { LakeStorage } from '../../src/lake/storage/lake-storage.js';
 import { webHdfsStorage } from '../../src/lake/storage/webhdfs-storage.js';
 import { subsnap } from '../support/cli.js';
 import { freePort } from '../support/free-port.js';
 import { startTestSpark } from '../support/spark-server.js';
 import { storageContract } from '../support/storage-contract.js';
+
+/** Copies a local folder's tree into a storage folder (files put-if-absent). */
+async function copyTree(from: string, storage: LakeStorage, to: string): Promise<void> {
+  await storage.ensureDir(to);
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) await copyTree(path.join(from, entry.name), storage, `${to}/${entry.name}`);
+    else await storage.createIfAbsent(`${to}/${entry.name}`, await readFile(path.join(from, entry.name)));
+  }
+}
 
 interface Started { uri: string; webhdfs: string; stateDir: string; pids: Record<string, number> }
 
@@ -94,6 +106,31 @@ describe('HDFS from `subsnap hdfs start`', { timeout: 900_000 }, () => {
       });
       assert.deepEqual(await readCommits(layout), commits, 'the same records as the local log');
       assert.deepEqual((await storage.list(path.posix.dirname(layout.lock))).filter((n) => n.startsWith('_lock')), [], 'the lock released');
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+  });
+
+  it('lists a journal and a catalog on HDFS as on the local disk: the same files, order, sizes and ignored names', async () => {
+    const local = await mkdtemp(path.join(os.tmpdir(), 'subsnap-hdfs-list-'));
+    try {
+      assert.equal((await subsnap(['generate', '--lake', local, '--days', '3', '--records', '30', '--files-per-day', '3'])).code, 0);
+      await writeFile(path.join(local, 'journal', 'date=2024-01-02', 'notes.txt'), 'not a journal file');
+      await mkdir(path.join(local, 'journal', 'date=2024-02-30'));
+      await mkdir(path.join(local, 'journal', 'date=2024-01-03', 'sub.jsonl'));
+      await mkdir(path.join(local, 'catalog', 'more.parquet'));
+      await writeFile(path.join(local, 'catalog', 'more.parquet', 'part-0.parquet'), 'PAR1');
+      const storage = webHdfsStorage({ fsUri: cluster.uri, webhdfs: cluster.webhdfs });
+      const remote = `/lists/${randomBytes(4).toString('hex')}`;
+      await copyTree(local, storage, remote);
+      const strip = (root: string, listing: Awaited<ReturnType<typeof listJournalFiles>>) => ({
+        ignored: listing.ignored,
+        files: listing.files.map(({ mtimeMs: _, absPath, ...f }) => ({ ...f, absPath: path.relative(root, absPath) })),
+      });
+      const onDisk = strip(local, await listJournalFiles(path.join(local, 'journal')));
+      assert.equal(onDisk.files.length, 9);
+      assert.deepEqual(strip(remote, await listJournalFiles(`${remote}/journal`, storage)), onDisk);
+      assert.deepEqual(await listParquetFiles(`${remote}/catalog`, storage), await listParquetFiles(path.join(local, 'catalog')));
     } finally {
       await rm(local, { recursive: true, force: true });
     }

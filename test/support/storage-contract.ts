@@ -42,7 +42,8 @@ export function storageContract(make: () => Promise<StorageUnderTest>): void {
     assert.equal(await storage.createIfAbsent(file, '{"v":2}\n'), false);
     assert.equal(await text(storage, file), '{"v":1}\n');
     const status = await storage.stat(file);
-    assert.deepEqual({ name: status?.name, directory: status?.directory, size: status?.size }, { name: '00000001.json', directory: false, size: 8 });
+    assert.deepEqual({ name: status?.name, type: status?.type, size: status?.size }, { name: '00000001.json', type: 'file', size: 8 });
+    assert.equal((await storage.stat(dir))?.type, 'directory');
     assert.deepEqual(await storage.list(dir), ['00000001.json'], 'no temp file left beside it');
   });
 
@@ -135,6 +136,9 @@ export function storageContract(make: () => Promise<StorageUnderTest>): void {
     assert.equal(a, b);
     assert.notEqual(a, c);
     await assert.rejects(bytes(storage, `${dir}/missing.bin`), (e) => (e as { code?: string }).code === 'ENOENT');
+    const invalid = Buffer.from([0xff, 0xfe, 0x41, 0xe2, 0x82]);
+    await storage.createIfAbsent(`${dir}/invalid.txt`, invalid);
+    assert.equal(await text(storage, `${dir}/invalid.txt`), invalid.toString('utf8'), 'text that is not UTF-8 reads as the decoder makes it');
   });
 
   it('carries awkward names through list, read and the engines\' location unchanged', async () => {

@@ -19,7 +19,8 @@
 
 export interface FileStatus {
   name: string;
-  directory: boolean;
+  /** A symbolic link is not followed; `other`: a device, socket or pipe. */
+  type: 'file' | 'directory' | 'symlink' | 'other';
   /** Bytes (0 for a folder). */
   size: number;
   /** Modification time, ms since the epoch. */
@@ -49,7 +50,7 @@ export interface LakeStorage {
   list(dir: string): Promise<string[]>;
   /** The entries of `dir` with their sizes and times (none if it does not exist). */
   listStatus(dir: string): Promise<FileStatus[]>;
-  /** One entry's status; undefined if there is none. */
+  /** One entry's status (a symbolic link is not followed); undefined if there is none. */
   stat(p: string): Promise<FileStatus | undefined>;
   /** The content and modification time of one and the same file; undefined if there is none. */
   read(file: string): Promise<StoredText | undefined>;

@@ -12,8 +12,9 @@ const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
 
 async function statOf(p: string, name: string): Promise<FileStatus | undefined> {
   try {
-    const s = await fs.stat(p);
-    return { name, directory: s.isDirectory(), size: s.isDirectory() ? 0 : s.size, mtimeMs: s.mtimeMs };
+    const s = await fs.lstat(p);
+    const type = s.isFile() ? 'file' : s.isDirectory() ? 'directory' : s.isSymbolicLink() ? 'symlink' : 'other';
+    return { name, type, size: s.isFile() ? s.size : 0, mtimeMs: s.mtimeMs };
   } catch (error) {
     if (errno(error) === 'ENOENT') return undefined;
     throw error;

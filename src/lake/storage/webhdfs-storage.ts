@@ -45,6 +45,7 @@ const Redirect = z.object({ Location: z.string() });
 const Checksum = z.object({ FileChecksum: z.object({ algorithm: z.string(), bytes: z.string() }) });
 const BooleanAnswer = z.object({ boolean: z.boolean() });
 
+const TYPES = { FILE: 'file', DIRECTORY: 'directory', SYMLINK: 'symlink' } as const;
 const MISSING = new Set(['FileNotFoundException']);
 const TAKEN = new Set(['FileAlreadyExistsException', 'AlreadyBeingCreatedException']);
 
@@ -54,11 +55,16 @@ function encodePath(p: string): string {
   return p.split('/').map(encodeURIComponent).join('/');
 }
 
-async function textOf(response: http.IncomingMessage): Promise<string> {
+async function bytesOf(response: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of response) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
+
+const textOf = async (response: http.IncomingMessage) => (await bytesOf(response)).toString('utf8');
+
+/** Attempts at reading a file's text and time consistently while it is being replaced or touched. */
+const READ_ATTEMPTS = 20;
 
 const tempSibling = (file: string) => `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 
@@ -120,7 +126,7 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
     (await json(Redirect, await call(method, url(p, op, { ...params, noredirect: true }), what), what)).Location;
 
   const toStatus = (s: HdfsFileStatus, name: string): FileStatus => ({
-    name, directory: s.type === 'DIRECTORY', size: s.type === 'DIRECTORY' ? 0 : s.length, mtimeMs: s.modificationTime,
+    name, type: TYPES[s.type], size: s.type === 'FILE' ? s.length : 0, mtimeMs: s.modificationTime,
   });
 
   async function rawStatus(p: string): Promise<HdfsFileStatus | undefined> {
@@ -175,21 +181,22 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
       return s && toStatus(s, path.posix.basename(p));
     },
     async read(file) {
-      // Text and time of one and the same file: its id before and after the read must agree.
-      for (;;) {
+      // Text and time of one and the same file: its id and length before and after the read must agree.
+      for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
         const before = await rawStatus(file);
         if (!before || before.type !== 'FILE') return undefined;
-        let text: string;
+        let data: Buffer;
         try {
-          text = await textOf(await call('GET', await dataNodeUrl('GET', file, 'OPEN', {}, `reading ${file}`), `reading ${file}`));
+          data = await bytesOf(await call('GET', await dataNodeUrl('GET', file, 'OPEN', {}, `reading ${file}`), `reading ${file}`));
         } catch (error) {
           if (error instanceof StorageError && error.code === 'ENOENT') return undefined;
           throw error;
         }
         const after = await rawStatus(file);
         if (!after) return undefined;
-        if (after.fileId === before.fileId && after.length === Buffer.byteLength(text)) return { text, mtimeMs: after.modificationTime };
+        if (after.fileId === before.fileId && after.length === data.length) return { text: data.toString('utf8'), mtimeMs: after.modificationTime };
       }
+      throw new StorageError(`reading ${file}: it kept changing while read (${READ_ATTEMPTS} attempts)`, 'EIO');
     },
     async *readStream(file) {
       const what = `reading ${file}`;
