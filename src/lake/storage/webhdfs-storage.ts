@@ -166,11 +166,10 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
     },
     async listStatus(dir) {
       try {
-        const listing = await json(Listing, await call('GET', url(dir, 'LISTSTATUS'), `listing ${dir}`), `listing ${dir}`);
-        const self = await rawStatus(dir);
-        // LISTSTATUS of a file answers the file itself; a folder's entries are named by their suffix.
-        if (self?.type !== 'DIRECTORY') return [];
-        return listing.FileStatuses.FileStatus.map((s) => toStatus(s, s.pathSuffix));
+        const entries = (await json(Listing, await call('GET', url(dir, 'LISTSTATUS'), `listing ${dir}`), `listing ${dir}`)).FileStatuses.FileStatus;
+        // LISTSTATUS of a file answers the file itself, with an empty suffix; a folder's entries all have names.
+        if (entries.length === 1 && entries[0]!.pathSuffix === '') return [];
+        return entries.map((s) => toStatus(s, s.pathSuffix));
       } catch (error) {
         if (error instanceof StorageError && error.code === 'ENOENT') return [];
         throw error;
