@@ -8,7 +8,9 @@ day: the journal file it writes has the same bytes, and ``subsnap run --until DA
 that is already folded.
 
 Configuration (Airflow Variables, or AIRFLOW_VAR_* environment variables):
-  subsnap_lake      the lake folder (default: lake/ beside this repository's airflow/ folder)
+  subsnap_lake      the lake: a folder (default: lake/ beside this repository's airflow/ folder) or
+                    an HDFS folder, hdfs://HOST:PORT/path (then every run uses the Spark engine)
+  subsnap_webhdfs   for an HDFS lake, its WebHDFS address http://HOST:PORT (default: the CLI's rule)
   subsnap_command   how to call the CLI, split into words like a POSIX shell does (``shlex.split``:
                     quote a word that holds spaces) but never run by one
                     (default: node <repo>/bin/subsnap.js)
@@ -17,7 +19,8 @@ Configuration (Airflow Variables, or AIRFLOW_VAR_* environment variables):
   subsnap_kafka_brokers when set (host:port[,...]), each run first archives the Kafka topic
                     into the journal (``subsnap archive``); unset, that task is skipped
   subsnap_kafka_topic the topic (default subscriptions)
-DAG params: engine (duckdb | spark), simulate_arrival (false for real journals).
+DAG params: engine (duckdb | spark; spark always for an HDFS lake), simulate_arrival (false for
+real journals).
 
 Every task makes one CLI call, as an argument list without a shell: a value reaches the CLI as one
 argument, byte for byte, whatever characters it holds. The Spark Connect URL, token included, is
@@ -78,9 +81,32 @@ def setting(name: str, default: str | None) -> str | None:
     return Variable.get(name, default=default)
 
 
-def lake_arg() -> str:
+def lake_setting() -> str:
+    return setting("subsnap_lake", str(REPO / "lake"))
+
+
+def on_hdfs() -> bool:
+    """The lake lives on HDFS: only the Spark engine reads and writes it."""
+    return lake_setting().lower().startswith("hdfs:")
+
+
+def lake_args() -> list[str]:
     # `--opt=value` keeps a value that starts with '-' a value.
-    return "--lake=" + setting("subsnap_lake", str(REPO / "lake"))
+    args = ["--lake=" + lake_setting()]
+    webhdfs = setting("subsnap_webhdfs", "")
+    if webhdfs:
+        args.append("--webhdfs=" + webhdfs)
+    return args
+
+
+def spark_env() -> dict[str, str]:
+    """SPARK_REMOTE from the connection spark_connect_default (token included), masked in the logs."""
+    from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
+    from airflow.sdk.log import mask_secret
+
+    remote = SparkConnectHook(conn_id="spark_connect_default").get_connection_url()
+    mask_secret(remote)
+    return {"SPARK_REMOTE": remote}
 
 
 class SubsnapExit(Exception):
@@ -165,7 +191,7 @@ with DAG(
 
         if not params["simulate_arrival"]:
             raise AirflowSkipException("the param simulate_arrival is false: the journal arrives by other means")
-        run_cli("generate", lake_arg(), f"--day={day}")
+        run_cli("generate", *lake_args(), f"--day={day}")
 
     @task
     def archive_from_kafka() -> None:
@@ -182,23 +208,18 @@ with DAG(
         topic = setting("subsnap_kafka_topic", "subscriptions")
         # The archive fills the journal of the configured lake; on a first run that folder is made here
         # (the CLI refuses a missing lake folder, so that a mistyped --lake never becomes a new lake).
-        Path(setting("subsnap_lake", str(REPO / "lake"))).mkdir(parents=True, exist_ok=True)
-        run_cli("archive", lake_arg(), f"--brokers={brokers}", f"--topic={topic}", "--until-idle=10", "--json")
+        # An HDFS lake's folder must exist already (`hdfs dfs -mkdir -p`, or a first generate).
+        if not on_hdfs():
+            Path(lake_setting()).mkdir(parents=True, exist_ok=True)
+        run_cli("archive", *lake_args(), f"--brokers={brokers}", f"--topic={topic}", "--until-idle=10", "--json")
 
     # One XCom of the summary (a dict return would otherwise push each key as well).
     @task(trigger_rule="none_failed", multiple_outputs=False)
     def build_snapshot(day: str, params=None) -> dict:
         """`subsnap run --until DAY`; returns the run summary (no secrets) for validate and publish_summary."""
-        engine = params["engine"]
-        env = {}
-        if engine == "spark":
-            from airflow.providers.apache.spark.hooks.spark_connect import SparkConnectHook
-            from airflow.sdk.log import mask_secret
-
-            remote = SparkConnectHook(conn_id="spark_connect_default").get_connection_url()
-            mask_secret(remote)
-            env["SPARK_REMOTE"] = remote
-        lines = run_cli("run", lake_arg(), f"--until={day}", f"--engine={engine}", "--json", env=env)
+        engine = "spark" if on_hdfs() else params["engine"]
+        env = spark_env() if engine == "spark" else {}
+        lines = run_cli("run", *lake_args(), f"--until={day}", f"--engine={engine}", "--json", env=env)
         printed = [line for line in lines if line.strip()]
         if not printed:
             raise RuntimeError("subsnap run --json printed no report: check that the Variable subsnap_command calls subsnap")
@@ -215,7 +236,8 @@ with DAG(
         if version is None:
             raise AirflowSkipException("the lake has no committed version yet: nothing to validate")
         try:
-            run_cli("validate", lake_arg(), f"--version={version}")
+            # An HDFS lake is read by Spark (the CLI's default for it); a local one by the embedded engine.
+            run_cli("validate", *lake_args(), f"--version={version}", env=spark_env() if on_hdfs() else None)
         except SubsnapExit as e:
             if e.code != CHECK_FAILED:
                 raise

@@ -262,3 +262,48 @@ def test_hostile_kafka_settings_reach_the_cli_verbatim_and_a_failed_check_fails_
     # A failed check is not retried; the summary is not published.
     assert states["validate"] == "failed 1"
     assert states["publish_summary"] == "upstream_failed 0"
+
+
+@pytest.fixture(scope="module")
+def hdfs_cluster(tmp_path_factory: pytest.TempPathFactory):
+    """A real single-node HDFS from `subsnap hdfs start` on free loopback ports: its URI and WebHDFS address."""
+    state = tmp_path_factory.mktemp("hdfs-state")
+    args = ["--state-dir", str(state)]
+    started = subprocess.run(
+        [*CLI, "hdfs", "start", "--json", "--port", str(free_port()), "--http-port", str(free_port()), *args],
+        check=True, capture_output=True, text=True, timeout=600,
+    )
+    cluster = json.loads(started.stdout)
+    yield cluster["uri"], cluster["webhdfs"]
+    subprocess.run([*CLI, "hdfs", "stop", *args], check=False, capture_output=True)
+
+
+def test_two_days_on_an_hdfs_lake_use_the_spark_engine(env: dict[str, str], spark_server: int, hdfs_cluster: tuple[str, str]) -> None:
+    """The Variable subsnap_lake names an HDFS folder: generate, run and validate reach it, on Spark."""
+    uri, webhdfs = hdfs_cluster
+    lake = f"{uri}/airflow/lake"
+    connection = {"conn_type": "spark_connect", "host": "127.0.0.1", "port": spark_server, "password": TOKEN}
+    hdfs_env = {
+        **env,
+        "AIRFLOW_VAR_SUBSNAP_LAKE": lake,
+        "AIRFLOW_VAR_SUBSNAP_WEBHDFS": webhdfs,
+        "AIRFLOW_CONN_SPARK_CONNECT_DEFAULT": json.dumps(connection),
+    }
+    seen = len(calls(env))
+    for slot in ["2026-01-02T00:00:00+00:00", "2026-01-02T00:10:00+00:00"]:
+        dags_test(hdfs_env, slot)  # the engine param stays its default, duckdb
+    args = ["--lake=" + lake, "--webhdfs=" + webhdfs]
+    log = subprocess.run([*CLI, "log", "--json", *args], capture_output=True, text=True, check=True)
+    committed = [json.loads(line) for line in log.stdout.splitlines()]
+    assert [c["engine"] for c in committed] == ["spark", "spark"]
+    days = [c["consumed"][0]["date"] for c in committed]
+    assert days[0] < days[1], days
+    assert all(c["consumed"][0]["checksum"].startswith("hdfs-") for c in committed)
+    made = [c for c in calls(env)[seen:]]
+    assert [c["argv"][0] for c in made if c["argv"][0] in ("run", "validate")] == ["run", "validate", "run", "validate"]
+    assert all(c["argv"][1:3] == args for c in made), [c["argv"] for c in made]
+    assert all("--engine=spark" in c["argv"] for c in made if c["argv"][0] == "run")
+    assert all(c["spark_remote"] == f"sc://127.0.0.1:{spark_server}/;token={TOKEN}" for c in made if c["argv"][0] in ("run", "validate"))
+    validated = subprocess.run([*CLI, "validate", "--json", *args], capture_output=True, text=True, env={**os.environ, "SPARK_REMOTE": f"sc://127.0.0.1:{spark_server}/;token={TOKEN}"})
+    assert validated.returncode == 0, validated.stderr
+    assert json.loads(validated.stdout)["ok"] is True

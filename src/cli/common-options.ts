@@ -5,7 +5,9 @@ import { DUPLICATES_POLICIES, NULLS_POLICIES, PII_POLICIES } from '../core/polic
 import type { Progress } from '../core/fold-and-commit.js';
 import { formatReport, type RunReport } from '../core/run-report.js';
 import type { Engine } from '../engines/engine.js';
+import { openLake } from '../lake/lake-location.js';
 import { requireLakeRoot } from '../lake/lake-root.js';
+import type { LakeLayout } from '../lake/layout.js';
 import { openEngine } from './open-engine.js';
 import { int, share } from './parsers.js';
 import { progressReporter } from './progress.js';
@@ -21,19 +23,28 @@ export interface CommonFlags {
   memoryLimit?: string;
   threads?: number;
   sparkRemote?: string;
+  webhdfs?: string;
   maxRejectedShare?: number;
 }
 
 export function withCommon<C extends Command>(command: C): C {
   return command
-    .option('--lake <dir>', 'the lake folder (default ./lake, or "lake" in the config file)')
+    .option('--lake <dir>', 'the lake: a folder (default ./lake, or "lake" in the config file) or hdfs://HOST:PORT/path')
+    .option('--webhdfs <url>', "an HDFS lake's WebHDFS address, http://HOST:PORT (default: env SUBSNAP_WEBHDFS, the cluster of `subsnap hdfs start`, else port 9870 of the NameNode's host)")
     .option('--config <file>', 'configuration file (default ./subsnap.config.json when present)');
+}
+
+/** Commands that only read a version: the engine that reads it (the embedded one for a local lake). */
+export function withReader<C extends Command>(command: C): C {
+  return command
+    .addOption(new Option('--engine <name>', 'engine that reads the version (default duckdb; spark for an HDFS lake)').choices(ENGINES))
+    .option('--spark-remote <url>', 'Spark Connect endpoint for --engine spark (default sc://127.0.0.1:15002, or env SPARK_REMOTE)');
 }
 
 /** The engine and the policies: commands that fold or rewrite a snapshot. */
 export function withPolicies<C extends Command>(command: C): C {
   return command
-    .addOption(new Option('--engine <name>', 'execution engine (default duckdb)').choices(ENGINES))
+    .addOption(new Option('--engine <name>', 'execution engine (default duckdb; spark for an HDFS lake)').choices(ENGINES))
     .addOption(new Option('--pii <policy>', 'PII handling (default drop)').choices(PII_POLICIES))
     .option('--pii-key-file <file>', 'file holding the HMAC key for --pii hash (else env SUBSNAP_PII_KEY)')
     .addOption(new Option('--duplicates <policy>', 'same-key records of one day (default last)').choices(DUPLICATES_POLICIES))
@@ -64,6 +75,7 @@ export async function configFrom(flags: CommonFlags): Promise<Config> {
     memoryLimit: flags.memoryLimit,
     threads: flags.threads,
     sparkRemote: flags.sparkRemote,
+    webhdfs: flags.webhdfs,
     maxRejectedShare: flags.maxRejectedShare,
   };
   return loadConfig({ configPath: flags.config, overrides });
@@ -74,11 +86,12 @@ export async function configFrom(flags: CommonFlags): Promise<Config> {
  * exist is an error before anything else happens, so a mistyped --lake creates nothing.
  * `create` says how a new lake comes to be for this command.
  */
-export async function lakeConfigFrom(flags: CommonFlags, create = 'create it with `subsnap generate`'): Promise<Config> {
+export async function lakeConfigFrom(flags: CommonFlags, create = 'create it with `subsnap generate`'): Promise<{ config: Config; lake: LakeLayout }> {
   const config = await configFrom(flags);
   const where = flags.lake === undefined && config.source ? ` (or "lake" in ${config.source})` : '';
-  await requireLakeRoot(config.lake, `${create} or check --lake${where}`);
-  return config;
+  const lake = await openLake(config);
+  await requireLakeRoot(lake, `${create} or check --lake${where}`);
+  return { config, lake };
 }
 
 /** Opens the configured engine, runs one writing operation with a progress display, prints its report. */
@@ -86,7 +99,7 @@ export async function reportWithEngine(
   flags: CommonFlags & { json?: boolean },
   operation: (config: Config, engine: Engine, onProgress: Progress) => Promise<RunReport>,
 ): Promise<void> {
-  const config = await lakeConfigFrom(flags);
+  const { config } = await lakeConfigFrom(flags);
   const engine = openEngine(config);
   const progress = progressReporter(!flags.json);
   try {

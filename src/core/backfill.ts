@@ -1,6 +1,8 @@
 import type { Engine } from '../engines/engine.js';
 import { sameFingerprints } from '../lake/catalog-files.js';
 import { consumedFiles, type Commit, type ConsumedFile } from '../lake/commit-log.js';
+import { openLake } from '../lake/lake-location.js';
+import type { LakeLayout } from '../lake/layout.js';
 import { compareJournalFiles, listJournalFiles, type JournalFile } from '../lake/journal-files.js';
 import type { Config } from './config.js';
 import { foldAndCommit, policiesRecord, requireCatalog, RunError, type Progress } from './fold-and-commit.js';
@@ -28,10 +30,10 @@ export async function backfillSnapshot(options: BackfillOptions): Promise<RunRep
   const started = Date.now();
   const { config, engine, from, to } = options;
   if (to && to < from) throw new RunError(`--to ${to} is before --from ${from}`);
-  return asWriter(config.lake, async (session) => {
+  return asWriter(await openLake(config), async (session) => {
     const { layout, commits, current } = session;
     const held = current ? foldedFiles(commits, current.version) : new Map();
-    const base = baseVersion(commits, from, layout.root, held, (c) => sameShape(c, config));
+    const base = await baseVersion(commits, from, layout, held, (c) => sameShape(c, config));
     const baseFiles = base ? foldedFiles(commits, base.version) : new Map();
     const consumed = consumedFiles(commits);
     const { files } = await listJournalFiles(layout.journal, layout.storage);
@@ -74,14 +76,14 @@ export async function backfillSnapshot(options: BackfillOptions): Promise<RunRep
  * The newest version whose content holds only journal days before `from`, all of them held by the
  * current version as well (so a rolled-back-away version is never a base), and whose files remain.
  */
-function baseVersion(
-  commits: Commit[], from: string, root: string, held: Map<string, ConsumedFile>, compatible: (c: Commit) => boolean,
-): Commit | undefined {
+async function baseVersion(
+  commits: Commit[], from: string, layout: LakeLayout, held: Map<string, ConsumedFile>, compatible: (c: Commit) => boolean,
+): Promise<Commit | undefined> {
   for (let v = commits.length; v >= 1; v--) {
     const commit = commits[v - 1]!;
     const files = [...foldedFiles(commits, v).values()];
-    const usable = files.every((f) => f.date < from && held.get(f.path)?.sha256 === f.sha256);
-    if (usable && compatible(commit) && versionFiles(root, commit).state === 'present') return commit;
+    const usable = files.every((f) => f.date < from && held.get(f.path)?.checksum === f.checksum);
+    if (usable && compatible(commit) && (await versionFiles(layout, commit)).state === 'present') return commit;
   }
   return undefined;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_SCHEMA, schemaProblems, type RecordSchema } from './record-sche
 import { parseMemorySize } from './memory-size.js';
 import { nearestName } from './near-name.js';
 import { DEFAULT_MAX_REJECTED_SHARE } from './reject-threshold.js';
+import { parseHdfsUri } from '../lake/lake-location.js';
 
 export const ENGINES = ['duckdb', 'spark'] as const;
 export type EngineName = (typeof ENGINES)[number];
@@ -41,6 +42,7 @@ const configFile = z
     threads: z.number().int().positive().optional(),
     readChunkBytes: z.number().int().positive().optional(),
     sparkRemote: z.string().optional(),
+    webhdfs: z.string().optional(),
     maxRejectedShare: z.number().min(0).max(1).optional(),
     broadcastJournalBytes: z.number().int().min(0).optional(),
   })
@@ -49,7 +51,10 @@ const configFile = z
 export type ConfigInput = z.input<typeof configFile>;
 
 export interface Config {
+  /** The lake: an absolute local path, or an HDFS folder as `hdfs://HOST:PORT/path` (see lakeOf). */
   lake: string;
+  /** An HDFS lake's WebHDFS address, when not the default (lake-location.ts). */
+  webhdfs?: string;
   engine: EngineName;
   policies: Policies;
   piiKeyEnv: string;
@@ -107,14 +112,20 @@ function describeIssues(error: z.ZodError, where: string, input: unknown): strin
 }
 
 /**
- * The lake folder of a `lake` setting: a path (relative to `base`) or a file:// URI. A lake on HDFS
- * (hdfs://HOST:PORT/path) is refused with a clear message: the commands do not reach it yet (the
- * storage seam and `subsnap hdfs` do, see README "HDFS"); any other URI is not a lake.
+ * The lake of a `lake` setting: a path (relative to `base`) or a file:// URI as an absolute local
+ * path; an HDFS folder (hdfs://HOST:PORT/path) checked and kept as a URI; any other URI is refused.
  */
-function localLakeRoot(value: string, base: string): string {
+function lakeSetting(value: string, base: string): string {
   if (/^file:/i.test(value)) return fileURLToPath(value);
-  if (/^hdfs:/i.test(value)) throw new ConfigError(`lake ${value}: the commands do not read or write a lake on HDFS yet; use a local folder`);
-  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(value)) throw new ConfigError(`lake ${value}: a lake is a local folder (a path or a file:// URI)`);
+  if (/^hdfs:/i.test(value)) {
+    try {
+      const { fsUri, root } = parseHdfsUri(value);
+      return `${fsUri}${root}`;
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(value)) throw new ConfigError(`lake ${value}: a lake is a local folder (a path or a file:// URI) or hdfs://HOST:PORT/path`);
   return path.resolve(base, value);
 }
 
@@ -151,9 +162,15 @@ export async function loadConfig(options: { configPath?: string; overrides?: Con
   const schema = (merged.schema as RecordSchema | undefined) ?? DEFAULT_SCHEMA;
   const problems = schemaProblems(schema);
   if (problems.length) throw new ConfigError(`invalid record schema:\n  ${problems.join('\n  ')}`);
+  const lake = lakeSetting(merged.lake ?? 'lake', base('lake'));
+  const onCluster = /^hdfs:/i.test(lake);
+  if (onCluster && merged.engine === 'duckdb') {
+    throw new ConfigError(`lake ${lake}: the embedded engine (duckdb) reads a local lake only; an HDFS lake is read and written by the spark engine (--engine spark, the default for it)`);
+  }
   return {
-    lake: localLakeRoot(merged.lake ?? 'lake', base('lake')),
-    engine: merged.engine ?? 'duckdb',
+    lake,
+    webhdfs: merged.webhdfs,
+    engine: merged.engine ?? (onCluster ? 'spark' : 'duckdb'),
     policies: {
       pii: merged.pii ?? DEFAULT_POLICIES.pii,
       duplicates: merged.duplicates ?? DEFAULT_POLICIES.duplicates,

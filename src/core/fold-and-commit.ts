@@ -1,12 +1,11 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Engine, TextInput } from '../engines/engine.js';
 import { fingerprintCatalog, sameFingerprints } from '../lake/catalog-files.js';
 import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
-import { fsyncDir, fsyncTree } from '../lake/durable-fs.js';
-import { compareJournalFiles, type JournalFile } from '../lake/journal-files.js';
+import { compareJournalFiles, JournalReadError, type JournalFile } from '../lake/journal-files.js';
 import { prepareJournalFile, type PreparedJournalFile } from '../lake/journal-text.js';
-import { quarantineDir, versionDir, type LakeLayout } from '../lake/layout.js';
+import { lakeLocation, quarantineDir, versionDir, type LakeLayout } from '../lake/layout.js';
+import type { LakeStorage } from '../lake/storage/lake-storage.js';
 import { withRunStaging } from '../lake/run-staging.js';
 import { CHUNK_BYTES, splitIntoChunks } from '../lake/text-chunks.js';
 import { neutralType } from './column-types.js';
@@ -44,9 +43,9 @@ export interface FoldRequest {
 
 /** The catalog's fingerprint; a lake without a catalog cannot be enriched. */
 export async function requireCatalog(layout: LakeLayout): Promise<FileFingerprint[]> {
-  const catalog = await fingerprintCatalog(layout.catalog);
+  const catalog = await fingerprintCatalog(layout.catalog, layout.storage);
   if (catalog.length === 0) {
-    throw new RunError(`no catalog: put the subscription catalog as Parquet under ${layout.catalog} (subsnap generate writes one)`);
+    throw new RunError(`no catalog: put the subscription catalog as Parquet under ${layout.storage.engineLocation(layout.catalog)} (subsnap generate writes one)`);
   }
   return catalog;
 }
@@ -78,19 +77,20 @@ export async function foldAndCommit(
   progress: Progress = () => undefined,
 ): Promise<RunReport> {
   const runDir = path.join(session.layout.staging, `run-${process.pid}-${request.started}`);
-  return withRunStaging(runDir, () => foldInto(runDir, session, engine, config, request, progress));
+  return withRunStaging(session.layout.storage, runDir, () => foldInto(runDir, session, engine, config, request, progress));
 }
 
 async function foldInto(
   runDir: string, session: WriterSession, engine: Engine, config: Config, request: FoldRequest, progress: Progress,
 ): Promise<RunReport> {
   const { layout, current } = session;
+  const { storage } = layout;
   const { base, files, policies } = request;
   const prepared: PreparedJournalFile[] = [];
   const rawFiles = engine.dialect.journalReading === 'raw-files';
   for (const [i, file] of files.entries()) {
     progress({ stage: 'reading journal files', done: i, total: files.length });
-    prepared.push(await prepareJournalFile(file, runDir, { rawFiles }));
+    prepared.push(await prepareJournalFile(file, runDir, { rawFiles, storage }));
   }
   progress({ stage: 'reading journal files', done: files.length, total: files.length });
   crashPoint('inspected');
@@ -101,11 +101,11 @@ async function foldInto(
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
-    inputs: await textInputs(engine, prepared, fileOrder, rawFiles ? undefined : { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES }),
+    inputs: await textInputs(engine, storage, prepared, fileOrder, rawFiles ? undefined : { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES }),
     fileOrder,
-    previousTable: base ? await parquetTable(engine, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
-    catalogTable: await parquetTable(engine, layout.catalog, request.catalog.map((f) => f.path)),
-    scratchDir: path.join(runDir, 'engine'),
+    previousTable: base ? await parquetTable(engine, storage, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
+    catalogTable: await parquetTable(engine, storage, layout.catalog, request.catalog.map((f) => f.path)),
+    scratchDir: storage.engineLocation(path.join(runDir, 'engine')),
     broadcastKeys: prepared.reduce((sum, f) => sum + f.size, 0) <= (config.broadcastJournalBytes ?? DEFAULT_BROADCAST_JOURNAL_BYTES),
     // The base's unmatched rows hold while the catalog is the one it was enriched with.
     previousCounts: catalogOfBase ? { unmatched: base.counts.unmatchedSubscriptions } : undefined,
@@ -117,6 +117,7 @@ async function foldInto(
   progress({ stage: 'folding' });
   const enrichment = await checkCatalog(engine, plan, { checkedByBase: catalogOfBase });
   for (const statement of foldStatements(engine.dialect, plan)) await engine.run(statement);
+  await checkEngineReadText(engine, plan, prepared);
   const [row] = await engine.query(countsQuery(engine.dialect, plan));
   const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
   checkKeyCounts(base, counts);
@@ -125,7 +126,7 @@ async function foldInto(
   crashPoint('folded');
 
   progress({ stage: 'writing Parquet' });
-  const staged = await writeStagedFiles(engine, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys });
+  const staged = await writeStagedFiles(engine, storage, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys });
   const rejected = counts.rejected_records!;
   crashPoint('written');
 
@@ -152,7 +153,7 @@ async function foldInto(
     committedAt: new Date().toISOString(),
     engine: engine.name,
     ...published,
-    consumed: prepared.map((f) => ({ path: f.path, date: f.date, size: f.size, sha256: f.sha256 })),
+    consumed: prepared.map((f) => ({ path: f.path, date: f.date, size: f.size, checksum: f.checksum })),
     catalog: request.catalog,
     policies,
     schema: config.schema,
@@ -169,8 +170,8 @@ async function foldInto(
     ...derived,
     committed: true,
     version,
-    snapshotPath: path.join(layout.root, published.snapshotPath),
-    quarantinePath: published.quarantinePath ? path.join(layout.root, published.quarantinePath) : null,
+    snapshotPath: lakeLocation(layout, published.snapshotPath),
+    quarantinePath: published.quarantinePath ? lakeLocation(layout, published.quarantinePath) : null,
     durationMs: Date.now() - request.started,
     message: `committed version ${version}${base ? ` (from version ${base.version})` : ' (from an empty snapshot)'}`,
   };
@@ -182,20 +183,20 @@ async function foldInto(
  * before it is written, when the engine holds them in memory.
  */
 async function writeStagedFiles(
-  engine: Engine, plan: FoldPlan, enrichment: string[], runDir: string, expected: { rejected: number; totalKeys: number },
+  engine: Engine, storage: LakeStorage, plan: FoldPlan, enrichment: string[], runDir: string, expected: { rejected: number; totalKeys: number },
 ): Promise<{ snapshot: string; quarantine: string | null; columns: { name: string; type: string }[] }> {
   const d = engine.dialect;
   const snapshot = path.join(runDir, 'snapshot');
   const quarantine = expected.rejected > 0 ? path.join(runDir, 'quarantine') : null;
   if (quarantine) {
-    await fs.mkdir(quarantine, { recursive: true });
-    await engine.run(d.writeParquet(quarantineSelect(d, plan), quarantine));
+    await storage.ensureDir(quarantine);
+    await engine.run(d.writeParquet(quarantineSelect(d, plan), storage.engineLocation(quarantine)));
   }
   for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
-  await fs.mkdir(snapshot, { recursive: true });
-  await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), snapshot));
-  await checkWrittenRows(engine, snapshot, expected.totalKeys);
-  const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, snapshot)}`))
+  await storage.ensureDir(snapshot);
+  await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), storage.engineLocation(snapshot)));
+  await checkWrittenRows(engine, storage, snapshot, expected.totalKeys);
+  const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, storage, snapshot)}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
   for (const view of FOLD_VIEWS) await engine.run(d.dropView(view));
   const remaining = FOLD_RELATIONS.filter((r) => !(FOLD_RELATIONS_DONE_BEFORE_WRITE as readonly string[]).includes(r));
@@ -220,7 +221,7 @@ function journalFileOrder(commits: Commit[], files: JournalFile[]): FileOrder[] 
  * (`chunks`) or whole when the engine splits files itself.
  */
 async function textInputs(
-  engine: Engine, files: PreparedJournalFile[], order: FileOrder[], chunks: { dir: string; bytes: number } | undefined,
+  engine: Engine, storage: LakeStorage, files: PreparedJournalFile[], order: FileOrder[], chunks: { dir: string; bytes: number } | undefined,
 ): Promise<TextInput[]> {
   const rank = new Map(order.map((f) => [f.journalFile, f.rank]));
   const pieces: Omit<TextInput, 'textPath'>[] = [];
@@ -228,12 +229,25 @@ async function textInputs(
   for (const [i, f] of files.entries()) {
     const parts = chunks ? await splitIntoChunks(f.textPath, chunks.dir, String(i), chunks.bytes) : [{ path: f.textPath, firstLine: 1 }];
     for (const chunk of parts) {
-      paths.push(chunk.path);
+      paths.push(storage.engineLocation(chunk.path));
       pieces.push({ journalFile: f.path, journalDate: f.date, fileRank: rank.get(f.path)!, firstLine: chunk.firstLine });
     }
   }
   const readable = await engine.readPaths(paths);
   return pieces.map((piece, i) => ({ ...piece, textPath: readable[i]! }));
+}
+
+/**
+ * Journal text no module checked (a line-delimited file on a cluster, read by the engine only) must
+ * be UTF-8, as on a local disk: an engine would decode a wrong byte as U+FFFD and fold that.
+ */
+async function checkEngineReadText(engine: Engine, plan: FoldPlan, files: PreparedJournalFile[]): Promise<void> {
+  const unchecked = files.filter((f) => !f.textChecked);
+  if (unchecked.length === 0) return;
+  const query = engine.dialect.invalidUtf8Query?.(plan.inputs, plan.scratchDir);
+  if (!query) throw new RunError(`the ${engine.name} engine cannot check that journal text is UTF-8: ${unchecked[0]!.path} cannot be read`);
+  const [bad] = await engine.query(query);
+  if (bad) throw new JournalReadError(String(bad.journal_file), `not valid UTF-8 (line ${String(bad.position)})`);
 }
 
 /** Fail closed: too large a rejected share commits nothing (see reject-threshold.ts). */
@@ -249,7 +263,7 @@ async function checkRejectedShare(engine: Engine, config: Config, input: number,
   throw rejectedShareError({ input, rejected, reasons, memberNames, maxShare }, missing);
 }
 
-/** Data first: fsync the staged files, then move them under the version's name. */
+/** Data first: make the staged files durable, then move them under the version's name. */
 export async function publishVersion(
   layout: LakeLayout,
   version: number,
@@ -257,22 +271,23 @@ export async function publishVersion(
   stagedSnapshot: string,
   stagedQuarantine: string | null,
 ): Promise<Pick<Commit, 'snapshotPath' | 'snapshotFiles' | 'quarantinePath'>> {
-  await fsyncTree(runDir);
+  const { storage } = layout;
+  await storage.syncTree(runDir);
   const finalSnapshot = versionDir(layout, version);
-  await fs.mkdir(layout.versions, { recursive: true });
-  await fs.rename(stagedSnapshot, finalSnapshot);
-  await fsyncDir(layout.versions);
+  await storage.ensureDir(layout.versions);
+  await storage.rename(stagedSnapshot, finalSnapshot);
+  await storage.syncFolder(layout.versions);
   let finalQuarantine: string | null = null;
   if (stagedQuarantine) {
     finalQuarantine = quarantineDir(layout, version);
-    await fs.mkdir(layout.quarantine, { recursive: true });
-    await fs.rename(stagedQuarantine, finalQuarantine);
-    await fsyncDir(layout.quarantine);
+    await storage.ensureDir(layout.quarantine);
+    await storage.rename(stagedQuarantine, finalQuarantine);
+    await storage.syncFolder(layout.quarantine);
   }
   crashPoint('published');
   return {
     snapshotPath: toPosix(path.relative(layout.root, finalSnapshot)),
-    snapshotFiles: (await fs.readdir(finalSnapshot)).filter((f) => f.endsWith('.parquet')).sort(),
+    snapshotFiles: (await storage.list(finalSnapshot)).filter((f) => f.endsWith('.parquet')).sort(),
     quarantinePath: finalQuarantine ? toPosix(path.relative(layout.root, finalQuarantine)) : null,
   };
 }
@@ -322,17 +337,17 @@ export function checkKeyCounts(base: Commit | undefined, counts: Record<string, 
 }
 
 /** The written files hold exactly the rows counted (the Parquet footers' counts: no data is read). */
-export async function checkWrittenRows(engine: Engine, dir: string, expected: number): Promise<void> {
-  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, dir)}`);
+export async function checkWrittenRows(engine: Engine, storage: LakeStorage, dir: string, expected: number): Promise<void> {
+  const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, storage, dir)}`);
   if (Number(row?.n) !== expected) {
     throw new RunError(`internal error: ${String(row?.n)} rows were written where the new state has ${expected}; nothing was committed`);
   }
 }
 
-export async function checkUniqueKeys(engine: Engine, config: Config, dir: string): Promise<void> {
+export async function checkUniqueKeys(engine: Engine, config: Config, storage: LakeStorage, dir: string): Promise<void> {
   const key = engine.dialect.identifier(config.schema.key);
   const [row] = await engine.query(
-    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${await parquetTable(engine, dir)}`,
+    `SELECT COUNT(*) - COUNT(DISTINCT ${key}) AS dup, COUNT(*) - COUNT(${key}) AS nulls FROM ${await parquetTable(engine, storage, dir)}`,
   );
   if (Number(row?.dup) !== 0 || Number(row?.nulls) !== 0) {
     throw new RunError(`internal error: the new version has ${String(row?.dup)} duplicate and ${String(row?.nulls)} null keys; nothing was committed`);

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Engine, Row } from '../engines/engine.js';
 import { readCommits, type Commit } from '../lake/commit-log.js';
-import { lakeLayout } from '../lake/layout.js';
+import type { LakeLayout } from '../lake/layout.js';
 import { parquetTable } from './parquet-source.js';
 
 export class VersionError extends Error {}
@@ -16,7 +15,7 @@ export interface ResolvedVersion {
   snapshotDir: string;
   /** The version's Parquet files as its commit names them, relative to `snapshotDir` (read these, not a listing). */
   snapshotFiles: string[];
-  lakeRoot: string;
+  layout: LakeLayout;
 }
 
 export interface VersionSelector {
@@ -34,10 +33,11 @@ export type VersionFiles =
   | { state: 'incomplete'; reason: string };
 
 /** Checks the files a version's commit names, without reading them. */
-export function versionFiles(lakeRoot: string, commit: Commit): VersionFiles {
-  const dir = path.join(lakeRoot, commit.snapshotPath);
-  if (!existsSync(dir)) return { state: 'removed', reason: `version ${commit.version}'s files were removed by vacuum` };
-  const missing = (commit.snapshotFiles ?? []).filter((f) => !existsSync(path.join(dir, f)));
+export async function versionFiles(layout: LakeLayout, commit: Commit): Promise<VersionFiles> {
+  const dir = path.join(layout.root, commit.snapshotPath);
+  if (!(await layout.storage.stat(dir))) return { state: 'removed', reason: `version ${commit.version}'s files were removed by vacuum` };
+  const listed = new Set((await layout.storage.listStatus(dir)).filter((f) => f.type === 'file').map((f) => f.name));
+  const missing = (commit.snapshotFiles ?? []).filter((f) => !listed.has(f));
   if (missing.length === 0) return { state: 'present' };
   return {
     state: 'incomplete',
@@ -47,8 +47,8 @@ export function versionFiles(lakeRoot: string, commit: Commit): VersionFiles {
 }
 
 /** Whether the quarantine folder a commit names is there (vacuum removes it once its journal days are past the TTL). */
-export function quarantinePresent(lakeRoot: string, commit: Commit): boolean {
-  return commit.quarantinePath !== null && existsSync(path.join(lakeRoot, commit.quarantinePath));
+export async function quarantinePresent(layout: LakeLayout, commit: Commit): Promise<boolean> {
+  return commit.quarantinePath !== null && (await layout.storage.stat(path.join(layout.root, commit.quarantinePath))) !== undefined;
 }
 
 function asOfInstant(asOf: string): number {
@@ -61,18 +61,21 @@ function asOfInstant(asOf: string): number {
  * The version history for `subsnap log`: every commit, and which versions' files were removed.
  * Unlike resolveVersion it reads no version, so it works whatever vacuum removed.
  */
-export async function readHistory(lake: string): Promise<{ commits: Commit[]; files: Map<number, VersionFiles> }> {
-  const layout = lakeLayout(lake);
+export async function readHistory(layout: LakeLayout): Promise<{ commits: Commit[]; files: Map<number, VersionFiles> }> {
   const commits = await readCommits(layout);
-  if (commits.length === 0) throw new VersionError(`no committed snapshot in ${layout.root} yet: run \`subsnap run\` first`);
-  return { commits, files: new Map(commits.map((c) => [c.version, versionFiles(layout.root, c)])) };
+  if (commits.length === 0) throw new VersionError(`no committed snapshot in ${lakeName(layout)} yet: run \`subsnap run\` first`);
+  const files = new Map<number, VersionFiles>();
+  for (const c of commits) files.set(c.version, await versionFiles(layout, c));
+  return { commits, files };
 }
 
+/** How messages name a lake: its local path, or its hdfs:// URI. */
+export const lakeName = (layout: LakeLayout) => layout.storage.engineLocation(layout.root);
+
 /** A committed version (the current one by default), with its parent, from the commit log. */
-export async function resolveVersion(lake: string, selector: VersionSelector = {}): Promise<ResolvedVersion> {
-  const layout = lakeLayout(lake);
+export async function resolveVersion(layout: LakeLayout, selector: VersionSelector = {}): Promise<ResolvedVersion> {
   const commits = await readCommits(layout);
-  if (commits.length === 0) throw new VersionError(`no committed snapshot in ${layout.root} yet: run \`subsnap run\` first`);
+  if (commits.length === 0) throw new VersionError(`no committed snapshot in ${lakeName(layout)} yet: run \`subsnap run\` first`);
   let wanted = selector.version ?? commits.length;
   if (selector.asOf !== undefined) {
     const instant = asOfInstant(selector.asOf);
@@ -82,9 +85,10 @@ export async function resolveVersion(lake: string, selector: VersionSelector = {
   }
   const commit = commits[wanted - 1];
   if (!commit) throw new VersionError(`no version ${wanted}: versions are 1..${commits.length}`);
-  const files = versionFiles(layout.root, commit);
+  const files = await versionFiles(layout, commit);
   if (files.state === 'removed') {
-    const kept = commits.filter((c) => versionFiles(layout.root, c).state === 'present').map((c) => c.version);
+    const kept: number[] = [];
+    for (const c of commits) if ((await versionFiles(layout, c)).state === 'present') kept.push(c.version);
     throw new VersionError(
       `the files of version ${wanted} were removed by \`subsnap vacuum\`; its commit record remains in the log ` +
         `(versions with files: ${kept.length ? compactList(kept) : 'none'})`,
@@ -101,7 +105,7 @@ export async function resolveVersion(lake: string, selector: VersionSelector = {
     commits,
     snapshotDir: path.join(layout.root, commit.snapshotPath),
     snapshotFiles: [...(commit.snapshotFiles ?? [])],
-    lakeRoot: layout.root,
+    layout,
   };
 }
 
@@ -118,7 +122,7 @@ export async function versionRows(
   const { commit } = target;
   const key = d.identifier((commit.schema as { key?: string } | undefined)?.key ?? options.key);
   try {
-    const table = await parquetTable(engine, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
+    const table = await parquetTable(engine, target.layout.storage, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
     const where = options.id !== undefined ? `WHERE ${key} = CAST(${d.literal(options.id)} AS BIGINT)` : '';
     return await engine.query(`SELECT * FROM ${table} ${where} ORDER BY ${key} LIMIT ${Math.max(0, Math.floor(options.limit))}`);
   } catch (error) {

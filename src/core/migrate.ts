@@ -1,7 +1,8 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { writeCommit } from '../lake/commit-log.js';
+import { openLake } from '../lake/lake-location.js';
+import { lakeLocation } from '../lake/layout.js';
 import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
 import { checkCatalog, checkUniqueKeys, policiesRecord, publishVersion, requireCatalog, RunError } from './fold-and-commit.js';
@@ -21,13 +22,14 @@ import { asWriter } from './writer-session.js';
  */
 export async function migrateSnapshot(config: Config, engine: Engine): Promise<RunReport> {
   const started = Date.now();
-  return asWriter(config.lake, async ({ layout, current, assertLockHeld }) => {
+  return asWriter(await openLake(config), async ({ layout, current, assertLockHeld }) => {
+    const { storage } = layout;
     if (!current) throw new RunError('nothing to migrate: no version yet (the first run uses the configuration as it is)');
     const before = { schema: (current.schema as RecordSchema | undefined) ?? DEFAULT_SCHEMA, pii: current.policies.pii as Policies['pii'] };
     const after = { schema: config.schema, pii: config.policies.pii };
     const policies = await policiesRecord(config);
     if (JSON.stringify(before.schema) === JSON.stringify(after.schema) && before.pii === after.pii && current.policies.piiKeyId === policies.piiKeyId) {
-      return uncommittedReport(layout.root, current, engine.name, started,
+      return uncommittedReport(layout, current, engine.name, started,
         `nothing to migrate: version ${current.version} already has this schema and PII policy`);
     }
     const reprocess = `re-fold the journal instead: \`subsnap backfill --from <first journal day>\` with the new configuration (needs the journal files)`;
@@ -61,19 +63,19 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     select.push(...LINEAGE_COLUMNS.map(q));
 
     const catalog = await requireCatalog(layout);
-    const plan = { schema: after.schema, policies: config.policies, catalogTable: await parquetTable(engine, layout.catalog, catalog.map((f) => f.path)) };
+    const plan = { schema: after.schema, policies: config.policies, catalogTable: await parquetTable(engine, storage, layout.catalog, catalog.map((f) => f.path)) };
     const enrichment = await checkCatalog(engine, plan);
     await engine.run(d.createView('next_state',
-      `SELECT ${select.join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM ${await parquetTable(engine, path.join(layout.root, current.snapshotPath), current.snapshotFiles)}`));
+      `SELECT ${select.join(', ')}, FALSE AS is_new, FALSE AS is_updated FROM ${await parquetTable(engine, storage, path.join(layout.root, current.snapshotPath), current.snapshotFiles)}`));
     const runDir = path.join(layout.staging, `migrate-${process.pid}-${started}`);
     const staged = path.join(runDir, 'snapshot');
-    await fs.mkdir(staged, { recursive: true });
-    await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), staged));
-    await checkUniqueKeys(engine, config, staged);
+    await storage.ensureDir(staged);
+    await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), storage.engineLocation(staged)));
+    await checkUniqueKeys(engine, config, storage, staged);
     const join = q(after.schema.joinField);
     const [row] = await engine.query(`SELECT COUNT(*) AS total, SUM(CASE WHEN k.${join} IS NULL THEN 1 ELSE 0 END) AS unmatched
       FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${plan.catalogTable}) k ON n.${join} = k.${join}`);
-    const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
+    const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, storage, staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
     await engine.run(d.dropView('next_state'));
     const version = current.version + 1;
     const published = await publishVersion(layout, version, runDir, staged, null);
@@ -84,11 +86,11 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
       version, parent: current.version, operation: 'migrate', committedAt: new Date().toISOString(), engine: engine.name,
       ...published, consumed: [], catalog, policies, schema: after.schema, columns, counts,
     });
-    await fs.rm(runDir, { recursive: true, force: true });
+    await storage.removeTree(runDir);
     return {
       engine: engine.name, previousVersion: current.version, journalFiles: [], catalogChanged: false, warnings: [],
       ...counts, committed: true, version,
-      snapshotPath: path.join(layout.root, published.snapshotPath), quarantinePath: null, durationMs: Date.now() - started,
+      snapshotPath: lakeLocation(layout, published.snapshotPath), quarantinePath: null, durationMs: Date.now() - started,
       message: `committed version ${version}: version ${current.version} migrated to the new configuration`,
     };
   });

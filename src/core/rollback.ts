@@ -1,7 +1,7 @@
-import path from 'node:path';
 import { writeCommit } from '../lake/commit-log.js';
 import { RunError } from './fold-and-commit.js';
 import { versionFiles } from './lake-history.js';
+import { lakeLocation, type LakeLayout } from '../lake/layout.js';
 import { unchangedCounts, type RunReport } from './run-report.js';
 import { asWriter } from './writer-session.js';
 
@@ -10,12 +10,12 @@ import { asWriter } from './writer-session.js';
  * target's files (no copy); history is appended, never rewritten. Journal files folded after the
  * target stay consumed: `run` does not fold them again, `backfill` does.
  */
-export async function rollbackTo(lake: string, target: number): Promise<RunReport> {
+export async function rollbackTo(lake: LakeLayout, target: number): Promise<RunReport> {
   const started = Date.now();
   return asWriter(lake, async ({ layout, commits, current, assertLockHeld }) => {
     const to = commits[target - 1];
     if (!to || !current) throw new RunError(`no version ${target}: versions are 1..${commits.length}`);
-    const files = versionFiles(layout.root, to);
+    const files = await versionFiles(layout, to);
     if (files.state !== 'present') throw new RunError(`${files.reason}: version ${target} cannot be restored`);
     const version = current.version + 1;
     await assertLockHeld();
@@ -38,7 +38,7 @@ export async function rollbackTo(lake: string, target: number): Promise<RunRepor
       ...unchangedCounts(to),
       committed: true,
       version,
-      snapshotPath: path.join(layout.root, to.snapshotPath),
+      snapshotPath: lakeLocation(layout, to.snapshotPath),
       quarantinePath: null,
       durationMs: Date.now() - started,
       message: `committed version ${version}: the contents of version ${target}`,

@@ -1,5 +1,5 @@
-import path from 'node:path';
 import type { Commit } from '../lake/commit-log.js';
+import { lakeLocation, type LakeLayout } from '../lake/layout.js';
 
 /** What a run did; `subsnap run --json` prints it as it is. */
 export interface RunReport {
@@ -42,7 +42,7 @@ export function unchangedCounts(commit: Commit) {
 
 /** The report of an operation that found nothing to do: `current` stays the current version. */
 export function uncommittedReport(
-  lakeRoot: string, current: Commit, engine: string, started: number, message: string, extra: Partial<RunReport> = {},
+  layout: LakeLayout, current: Commit, engine: string, started: number, message: string, extra: Partial<RunReport> = {},
 ): RunReport {
   return {
     engine,
@@ -53,7 +53,7 @@ export function uncommittedReport(
     ...unchangedCounts(current),
     committed: false,
     version: current.version,
-    snapshotPath: path.join(lakeRoot, current.snapshotPath),
+    snapshotPath: lakeLocation(layout, current.snapshotPath),
     quarantinePath: null,
     durationMs: Date.now() - started,
     message,

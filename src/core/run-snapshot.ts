@@ -1,5 +1,7 @@
 import type { Engine } from '../engines/engine.js';
-import { sha256File, sameFingerprints } from '../lake/catalog-files.js';
+import { sameFingerprints } from '../lake/catalog-files.js';
+import { openLake } from '../lake/lake-location.js';
+import type { LakeStorage } from '../lake/storage/lake-storage.js';
 import { consumedFiles, type Commit, type ConsumedFile } from '../lake/commit-log.js';
 import { listJournalFiles, type JournalFile } from '../lake/journal-files.js';
 import type { Config } from './config.js';
@@ -22,7 +24,7 @@ export interface RunOptions {
 export async function runSnapshot(options: RunOptions): Promise<RunReport> {
   const started = Date.now();
   const { config, engine } = options;
-  return asWriter(config.lake, async (session) => {
+  return asWriter(await openLake(config), async (session) => {
     const { layout, commits, current } = session;
     const policies = await policiesRecord(config);
     checkPoliciesCompatible(current, policies);
@@ -33,11 +35,11 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
     if (ignored.length) warnings.push(`ignored ${ignored.length} path(s) in the journal that are not day folders or journal files: ${ignored.slice(0, 5).join(', ')}`);
     const consumed = consumedFiles(commits);
     const fresh = files.filter((f) => !consumed.has(f.path) && (!options.until || f.date <= options.until));
-    warnings.push(...(await changedAfterFolding(files, consumed, commits)));
+    warnings.push(...(await changedAfterFolding(layout.storage, files, consumed, commits)));
     const catalog = await requireCatalog(layout);
     const catalogChanged = current !== undefined && !sameFingerprints(current.catalog, catalog);
     if (fresh.length === 0 && current && !catalogChanged) {
-      return uncommittedReport(layout.root, current, engine.name, started,
+      return uncommittedReport(layout, current, engine.name, started,
         `nothing new: no unconsumed journal files and an unchanged catalog; version ${current.version} stays current`, { warnings });
     }
     return foldAndCommit(session, engine, config, {
@@ -50,7 +52,9 @@ export async function runSnapshot(options: RunOptions): Promise<RunReport> {
  * Journal files whose content differs from what was folded. Size is compared always; the checksum
  * only for files modified after the commit that folded them, to keep a no-op run cheap.
  */
-async function changedAfterFolding(files: JournalFile[], consumed: Map<string, ConsumedFile>, commits: Commit[]): Promise<string[]> {
+async function changedAfterFolding(
+  storage: LakeStorage, files: JournalFile[], consumed: Map<string, ConsumedFile>, commits: Commit[],
+): Promise<string[]> {
   const foldedAt = new Map<string, number>();
   for (const commit of commits) for (const f of commit.consumed) foldedAt.set(f.path, Date.parse(commit.committedAt));
   const warnings: string[] = [];
@@ -58,10 +62,10 @@ async function changedAfterFolding(files: JournalFile[], consumed: Map<string, C
     const before = consumed.get(file.path);
     if (!before) continue;
     const changed = before.size !== file.size ||
-      (file.mtimeMs > (foldedAt.get(file.path) ?? 0) && (await sha256File(file.absPath)) !== before.sha256);
+      (file.mtimeMs > (foldedAt.get(file.path) ?? 0) && (await storage.checksum(file.absPath)) !== before.checksum);
     if (changed) {
       warnings.push(
-        `journal file ${file.path} changed after it was folded (${before.size} bytes, sha256 ${before.sha256.slice(0, 12)}…); ` +
+        `journal file ${file.path} changed after it was folded (${before.size} bytes, checksum ${before.checksum.slice(0, 19)}…); ` +
           `run does not fold it again: \`subsnap backfill --from ${file.date}\` does`,
       );
     }

@@ -1,9 +1,8 @@
-import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { sha256File } from '../lake/catalog-files.js';
 import type { Commit } from '../lake/commit-log.js';
 import { listJournalFiles } from '../lake/journal-files.js';
 import { archiveQuarantineDir, type LakeLayout } from '../lake/layout.js';
+import type { LakeStorage } from '../lake/storage/lake-storage.js';
 import { RunError } from './run-error.js';
 import { foldedFiles } from './version-lineage.js';
 import { asWriter } from './writer-session.js';
@@ -40,7 +39,7 @@ const ARCHIVE_DAY = /^date=(\d{4}-\d{2}-\d{2})$/;
  * it), and never one whose content changed since it was folded (a backfill needs it). Commit records
  * stay: the history remains readable, and reading a removed version says so.
  */
-export async function vacuumLake(lake: string, options: VacuumOptions): Promise<VacuumReport> {
+export async function vacuumLake(lake: LakeLayout, options: VacuumOptions): Promise<VacuumReport> {
   if (!Number.isInteger(options.keepVersions) || options.keepVersions < 1) throw new RunError('--keep-versions must be at least 1');
   if (options.journalTtlDays !== undefined && !(Number.isInteger(options.journalTtlDays) && options.journalTtlDays >= 0)) {
     throw new RunError(`--journal-ttl: got ${options.journalTtlDays}, expected a whole number of days >= 0`);
@@ -53,9 +52,10 @@ export async function vacuumLake(lake: string, options: VacuumOptions): Promise<
     if (!current) return report;
     const kept = commits.slice(-options.keepVersions);
     const keptPaths = new Set(kept.map((c) => c.snapshotPath));
-    const removable = commits.filter(
-      (c: Commit) => !kept.includes(c) && !keptPaths.has(c.snapshotPath) && existsSync(path.join(layout.root, c.snapshotPath)),
-    );
+    const { storage } = layout;
+    const present = async (relative: string) => (await storage.stat(path.join(layout.root, relative))) !== undefined;
+    const removable: Commit[] = [];
+    for (const c of commits) if (!kept.includes(c) && !keptPaths.has(c.snapshotPath) && (await present(c.snapshotPath))) removable.push(c);
     report.removedVersions = removable.map((c) => c.version);
 
     const quarantine: string[] = [];
@@ -72,11 +72,11 @@ export async function vacuumLake(lake: string, options: VacuumOptions): Promise<
           // Only files the current version holds, and only as they were when folded: content, not size, decides.
           const folded = held.get(f.path);
           if (f.date >= cutoff || !folded) continue;
-          if (folded.size === f.size && (await sha256File(f.absPath)) === folded.sha256) unchanged.push(f);
+          if (folded.size === f.size && (await storage.checksum(f.absPath)) === folded.checksum) unchanged.push(f);
           else {
             report.keptChangedJournalFiles.push(f.path);
             report.warnings.push(
-              `kept journal file ${f.path}: it changed since it was folded (sha256 differs from the commit log); ` +
+              `kept journal file ${f.path}: it changed since it was folded (its checksum differs from the commit log's); ` +
                 `\`subsnap backfill --from ${f.date}\` folds its new content, a later vacuum removes it`,
             );
           }
@@ -94,7 +94,7 @@ export async function vacuumLake(lake: string, options: VacuumOptions): Promise<
         // A run's rejects come from the files it consumed: past the TTL once all of their days are.
         for (const c of commits) {
           if (!c.quarantinePath || c.consumed.length === 0 || !c.consumed.every((f) => f.date < cutoff)) continue;
-          if (existsSync(path.join(layout.root, c.quarantinePath))) quarantine.push(c.quarantinePath);
+          if (await present(c.quarantinePath)) quarantine.push(c.quarantinePath);
         }
         archiveDays.push(...(await archiveQuarantineDays(layout, cutoff)));
       }
@@ -108,12 +108,12 @@ export async function vacuumLake(lake: string, options: VacuumOptions): Promise<
       for (const c of removable) await removeFolder(layout, trash, c.snapshotPath);
       for (const q of quarantine) await removeFolder(layout, trash, q);
       for (const dir of archiveDays) {
-        const left = await removeArchiveDay(dir);
+        const left = await removeArchiveDay(storage, dir);
         if (left) report.warnings.push(`${toPosix(path.relative(layout.root, dir))}: kept ${left} file(s) that \`subsnap archive\` is writing`);
       }
-      for (const f of report.removedJournalFiles) await fs.rm(path.join(layout.journal, f), { force: true });
-      await fs.rm(trash, { recursive: true, force: true });
-      await fs.rmdir(layout.staging).catch(() => undefined);
+      for (const f of report.removedJournalFiles) await storage.remove(path.join(layout.journal, f));
+      await storage.removeTree(trash);
+      await storage.remove(layout.staging).catch(() => undefined);
     }
     const verb = options.dryRun ? 'would remove' : 'removed';
     report.message =
@@ -131,33 +131,20 @@ export async function vacuumLake(lake: string, options: VacuumOptions): Promise<
  * clears staging.
  */
 async function removeFolder(layout: LakeLayout, trash: string, relative: string): Promise<void> {
+  const { storage } = layout;
   const from = path.join(layout.root, relative);
   const to = path.join(trash, relative.replace(/[\\/]/g, '+'));
-  await fs.mkdir(trash, { recursive: true });
-  try {
-    await fs.rename(from, to);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return;
-    if (code !== 'EXDEV') throw error;
-    await fs.rm(from, { recursive: true, force: true });
-    return;
-  }
-  await fs.rm(to, { recursive: true, force: true });
+  await storage.ensureDir(trash);
+  if (!(await storage.stat(from))) return;
+  await storage.rename(from, to);
+  await storage.removeTree(to);
 }
 
 /** `quarantine/archive/date=DAY` folders of days before `cutoff`, absolute paths. */
 async function archiveQuarantineDays(layout: LakeLayout, cutoff: string): Promise<string[]> {
   const root = archiveQuarantineDir(layout);
-  let entries;
-  try {
-    entries = await fs.readdir(root, { withFileTypes: true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  return entries
-    .filter((e) => e.isDirectory() && (ARCHIVE_DAY.exec(e.name)?.[1] ?? cutoff) < cutoff)
+  return (await layout.storage.listStatus(root))
+    .filter((e) => e.type === 'directory' && (ARCHIVE_DAY.exec(e.name)?.[1] ?? cutoff) < cutoff)
     .map((e) => path.join(root, e.name))
     .sort();
 }
@@ -167,16 +154,15 @@ async function archiveQuarantineDays(layout: LakeLayout, cutoff: string): Promis
  * snapshot's: visible files are complete and removed one by one; the folder goes once empty, so a
  * segment being written is left alone. Returns how many files were left.
  */
-async function removeArchiveDay(dir: string): Promise<number> {
-  const names = await fs.readdir(dir);
-  for (const name of names.filter((n) => !n.startsWith('.'))) await fs.rm(path.join(dir, name), { recursive: true, force: true });
+async function removeArchiveDay(storage: LakeStorage, dir: string): Promise<number> {
+  for (const name of (await storage.list(dir)).filter((n) => !n.startsWith('.'))) await storage.removeTree(path.join(dir, name));
+  const left = (await storage.list(dir)).length;
+  if (left > 0) return left;
   try {
-    await fs.rmdir(dir);
+    await storage.remove(dir);
     return 0;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 0;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-    return (await fs.readdir(dir)).length;
+  } catch {
+    // A file arrived meanwhile: the folder stays with it.
+    return (await storage.list(dir)).length;
   }
 }

@@ -7,7 +7,6 @@
 import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
 import { consumedFiles } from '../lake/commit-log.js';
-import { lakeLayout } from '../lake/layout.js';
 import { fingerprintCatalog, sameFingerprints } from '../lake/catalog-files.js';
 import { listParquetFiles } from '../lake/parquet-files.js';
 import type { Config } from './config.js';
@@ -32,12 +31,13 @@ const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 export async function validateSnapshot(engine: Engine, config: Config, target: ResolvedVersion): Promise<CheckResult[]> {
   const d = engine.dialect;
   const q = (n: string) => d.identifier(n);
-  const { commit, lakeRoot } = target;
+  const { commit, layout } = target;
+  const { storage } = layout;
   const policies = commit.policies as unknown as Policies;
   // A version is checked against the schema it was built with, which a migration may have changed since.
   const schema = (commit.schema as RecordSchema | undefined) ?? config.schema;
   const key = q(schema.key);
-  const snapshot = await parquetTable(engine, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
+  const snapshot = await parquetTable(engine, storage, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
   const results: CheckResult[] = [];
   const check = (name: string, ok: boolean, detail: string): void => void results.push({ name, ok, detail });
   const skip = (name: string, detail: string): void => void results.push({ name, ok: true, skipped: true, detail });
@@ -87,12 +87,12 @@ export async function validateSnapshot(engine: Engine, config: Config, target: R
   const previous = target.previous;
   if (previous) {
     const name = 'no key lost since the previous version';
-    const files = versionFiles(lakeRoot, previous);
+    const files = await versionFiles(layout, previous);
     if (files.state !== 'present') skip(name, `${files.reason}: version ${commit.version} cannot be compared with it`);
     else if (!hasKey) skip(name, noKey);
     else {
       await guarded(name, async () => {
-        const before = await parquetTable(engine, path.join(lakeRoot, previous.snapshotPath), previous.snapshotFiles?.length ? previous.snapshotFiles : undefined);
+        const before = await parquetTable(engine, storage, path.join(layout.root, previous.snapshotPath), previous.snapshotFiles?.length ? previous.snapshotFiles : undefined);
         if (!(await engine.columns(`SELECT * FROM ${before}`)).some((c) => c.name === schema.key)) {
           skip(name, `version ${previous.version} has no column ${schema.key}: its keys cannot be compared`);
           return;
@@ -109,12 +109,12 @@ export async function validateSnapshot(engine: Engine, config: Config, target: R
 
   await guarded('enrichment agrees with the catalog', async () => {
     const name = 'enrichment agrees with the catalog';
-    const catalogDir = lakeLayout(lakeRoot).catalog;
-    const catalogNow = await fingerprintCatalog(catalogDir);
+    const catalogDir = layout.catalog;
+    const catalogNow = await fingerprintCatalog(catalogDir, storage);
     const enrichment = names.filter((n) => !expected.includes(n) && !n.startsWith('_'));
-    if (catalogNow.length === 0) return skip(name, `no catalog to compare with: ${catalogDir} holds no Parquet files (the next run needs one)`);
+    if (catalogNow.length === 0) return skip(name, `no catalog to compare with: ${storage.engineLocation(catalogDir)} holds no Parquet files (the next run needs one)`);
     if (!names.includes(schema.joinField)) return skip(name, `the version has no column ${schema.joinField} to join on (see the schema check)`);
-    const catalog = await parquetTable(engine, catalogDir, await listParquetFiles(catalogDir));
+    const catalog = await parquetTable(engine, storage, catalogDir, catalogNow.map((f) => f.path));
     const catalogColumns = (await engine.columns(`SELECT * FROM ${catalog}`)).map((c) => c.name);
     const sameCatalog = sameFingerprints(commit.catalog, catalogNow);
     const absent = [schema.joinField, ...enrichment].filter((c) => !catalogColumns.includes(c));
@@ -157,7 +157,7 @@ export async function validateSnapshot(engine: Engine, config: Config, target: R
 async function reconcileCounts(
   engine: Engine, target: ResolvedVersion, rows: number | undefined, check: (name: string, ok: boolean, detail: string) => void,
 ): Promise<void> {
-  const { commit, previous, lakeRoot } = target;
+  const { commit, previous, layout } = target;
   const counts = commit.counts;
   const problems: string[] = [];
   const notes: string[] = [];
@@ -168,14 +168,14 @@ async function reconcileCounts(
     problems.push(`total keys ${counts.totalKeys} != previous ${previous.counts.totalKeys} + inserted ${counts.inserted}`);
   }
   if (commit.quarantinePath) {
-    const dir = path.join(lakeRoot, commit.quarantinePath);
-    if (!quarantinePresent(lakeRoot, commit)) {
+    const dir = path.join(layout.root, commit.quarantinePath);
+    if (!(await quarantinePresent(layout, commit))) {
       // Vacuum removes a quarantine once all its journal days are past the TTL (its raw text holds PII).
       notes.push(`quarantine removed by vacuum (its journal days are past the TTL): its ${counts.rejectedRecords} records are not counted`);
-    } else if ((await listParquetFiles(dir)).length === 0) {
+    } else if ((await listParquetFiles(dir, layout.storage)).length === 0) {
       problems.push(`quarantine folder ${commit.quarantinePath} holds no Parquet files, commit says ${counts.rejectedRecords} rejected`);
     } else {
-      const [held] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, dir)}`);
+      const [held] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, layout.storage, dir)}`);
       if (Number(held?.n) !== counts.rejectedRecords) problems.push(`quarantine holds ${String(held?.n)} records, commit says ${counts.rejectedRecords}`);
     }
   } else if ((counts.rejectedRecords ?? 0) > 0) problems.push('rejected records but no quarantine');

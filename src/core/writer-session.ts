@@ -1,5 +1,6 @@
 import { readCommits, type Commit } from '../lake/commit-log.js';
-import { lakeLayout, type LakeLayout } from '../lake/layout.js';
+import type { LakeLayout } from '../lake/layout.js';
+import { openLake } from '../lake/lake-location.js';
 import { removeLeftovers } from '../lake/leftovers.js';
 import { acquireWriterLock } from '../lake/writer-lock.js';
 import { crashPoint } from './fault-points.js';
@@ -17,10 +18,10 @@ export interface WriterSession {
 
 /**
  * Runs `work` as the lake's one writer: lock, read the log, clear a crashed writer's leftovers. The
- * lake is a local folder, or the layout of a lake on another storage.
+ * lake is a layout, or a `--lake` value (a local folder or an hdfs:// URI).
  */
 export async function asWriter<T>(lake: string | LakeLayout, work: (session: WriterSession) => Promise<T>): Promise<T> {
-  const layout = typeof lake === 'string' ? lakeLayout(lake) : lake;
+  const layout = typeof lake === 'string' ? await openLake({ lake }) : lake;
   const lock = await acquireWriterLock(layout.lock, { storage: layout.storage, beforeLink: () => crashPoint('lock-written') });
   try {
     crashPoint('locked');

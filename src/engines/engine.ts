@@ -56,6 +56,11 @@ export interface SqlDialect {
    * a new folder of the run's staging that the engine may write to).
    */
   journalSetup(inputs: TextInput[], scratchDir: string): string[];
+  /**
+   * For `raw-files`: a query over what `journalSetup` read giving `journal_file, position` of the first
+   * line that is not valid UTF-8, if any (the engine reads files no module has checked).
+   */
+  invalidUtf8Query?(inputs: TextInput[], scratchDir: string): string;
   /** Temporary relations `journalSetup` makes, dropped with the fold's. */
   readonly journalTemps: readonly string[];
   /**

@@ -5,7 +5,7 @@
  * A segment is a range of offsets of one partition. Its records become one journal file per day
  * (and one quarantine file per day for messages that cannot be journal lines), all named after the
  * range. Writing one:
- *   1. every file is written under a hidden name (`.<name>.pending`, which the run ignores) and fsynced;
+ *   1. every file is written under a hidden name (`.<name>.pending`, which the run ignores), durably;
  *   2. the topic's state file records the partition's next offset (temp file, fsync, rename): this
  *      is the commit point;
  *   3. the hidden files are renamed to their names;
@@ -13,10 +13,9 @@
  * On start, pending files of committed segments are renamed (roll forward) and the others removed
  * (roll back). The state file, not Kafka's committed offset, says where the archive stands, so a
  * message delivered again after a crash is recognized and skipped; visible files are never rewritten.
+ * Every file operation goes through the lake's storage (a local disk or HDFS).
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, replaceDurable } from '../lake/durable-fs.js';
 import { crashPoint } from '../core/fault-points.js';
 import { archiveQuarantineDir, archiveStateDir, dayFolderName, type LakeLayout } from '../lake/layout.js';
 import { acquireWriterLock, LakeLockedError, type WriterLock } from '../lake/writer-lock.js';
@@ -47,11 +46,12 @@ export class ArchiveStore {
 
   /** Takes the topic's archive lock, reads its state and finishes or undoes an interrupted segment. */
   static async open(layout: LakeLayout, topic: string): Promise<{ store: ArchiveStore; recovered: { rolledForward: string[]; rolledBack: string[] } }> {
+    const { storage } = layout;
     const dir = archiveStateDir(layout);
-    await fs.mkdir(dir, { recursive: true });
+    await storage.ensureDir(dir);
     let lock: WriterLock;
     try {
-      lock = await acquireWriterLock(path.join(dir, `${topic}.lock`));
+      lock = await acquireWriterLock(path.join(dir, `${topic}.lock`), { storage });
     } catch (error) {
       if (error instanceof LakeLockedError) {
         throw new Error(`another archiver (pid ${error.holder.pid} on ${error.holder.host}) is archiving topic ${topic} into this lake`);
@@ -63,9 +63,9 @@ export class ArchiveStore {
       let state = emptyArchiveState(topic);
       let text: string | undefined;
       try {
-        text = await fs.readFile(file, 'utf8');
+        text = (await storage.read(file))?.text;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ArchiveStateError(`cannot read archive state ${file}: ${(error as Error).message}`);
+        throw new ArchiveStateError(`cannot read archive state ${file}: ${(error as Error).message}`);
       }
       if (text !== undefined) state = parseArchiveState(text, file, topic);
       const store = new ArchiveStore(layout, topic, state, lock);
@@ -111,26 +111,20 @@ export class ArchiveStore {
         content: `${entries.map((e) => JSON.stringify(e)).join('\n')}\n`,
       });
     }
+    const { storage } = this.layout;
     const dirs = new Set(targets.map((t) => t.dir));
-    for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
-    for (const t of targets) {
-      const handle = await fs.open(path.join(t.dir, pendingName(t.name)), 'w');
-      try {
-        await handle.writeFile(t.content);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    }
-    for (const dir of dirs) await fsyncDir(dir);
+    for (const dir of dirs) await storage.ensureDir(dir);
+    // A pending file left by a crash before the state moved is rolled back on open: none is here now.
+    for (const t of targets) await storage.replace(path.join(t.dir, pendingName(t.name)), t.content);
+    for (const dir of dirs) await storage.syncFolder(dir);
     crashPoint('archive-staged');
 
     this.state.next[String(segment.partition)] = (segment.last + 1n).toString();
     await this.saveState();
     crashPoint('archive-state-written');
 
-    for (const t of targets) await fs.rename(path.join(t.dir, pendingName(t.name)), path.join(t.dir, t.name));
-    for (const dir of dirs) await fsyncDir(dir);
+    for (const t of targets) await storage.rename(path.join(t.dir, pendingName(t.name)), path.join(t.dir, t.name));
+    for (const dir of dirs) await storage.syncFolder(dir);
     crashPoint('archive-renamed');
     return targets.filter((t) => t.dir.startsWith(this.layout.journal)).map((t) => path.join(t.dir, t.name));
   }
@@ -138,39 +132,34 @@ export class ArchiveStore {
   private async saveState(): Promise<void> {
     // The state file is the archive's commit point: only the lock's holder may move it.
     await this.lock.assertHeld();
-    await replaceDurable(path.join(archiveStateDir(this.layout), `${this.topic}.json`), formatArchiveState(this.state));
+    await this.layout.storage.replace(path.join(archiveStateDir(this.layout), `${this.topic}.json`), formatArchiveState(this.state));
   }
 
   /** Pending files of this topic: renamed if their segment is committed in the state, else removed. */
   private async recover(): Promise<{ rolledForward: string[]; rolledBack: string[] }> {
+    const { storage } = this.layout;
     const rolledForward: string[] = [];
     const rolledBack: string[] = [];
     for (const root of [this.layout.journal, archiveQuarantineDir(this.layout)]) {
-      let days: string[];
-      try {
-        days = await fs.readdir(root);
-      } catch {
-        continue;
-      }
-      for (const day of days) {
-        if (!day.startsWith('date=')) continue;
-        const dir = path.join(root, day);
+      for (const day of await storage.listStatus(root)) {
+        if (!day.name.startsWith('date=') || day.type !== 'directory') continue;
+        const dir = path.join(root, day.name);
         let touched = false;
-        for (const file of await fs.readdir(dir)) {
+        for (const file of await storage.list(dir)) {
           const final = PENDING.exec(file)?.[1];
           const segment = final ? parseSegmentFileName(final) : undefined;
           if (!final || !segment || segment.topic !== this.topic) continue;
           const next = this.nextOffset(segment.partition);
           if (next !== undefined && segment.last < next) {
-            await fs.rename(path.join(dir, file), path.join(dir, final));
+            await storage.rename(path.join(dir, file), path.join(dir, final));
             rolledForward.push(path.join(dir, final));
           } else {
-            await fs.rm(path.join(dir, file), { force: true });
+            await storage.remove(path.join(dir, file));
             rolledBack.push(path.join(dir, file));
           }
           touched = true;
         }
-        if (touched) await fsyncDir(dir);
+        if (touched) await storage.syncFolder(dir);
       }
     }
     return { rolledForward, rolledBack };

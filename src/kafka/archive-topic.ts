@@ -12,7 +12,7 @@
  * completion timeout.
  */
 import { AssignerProtocol, PartitionAssigners, type Consumer } from 'kafkajs';
-import { lakeLayout } from '../lake/layout.js';
+import type { LakeLayout } from '../lake/layout.js';
 import { archiveMessage, topicProblem, type DayRule, type QuarantineEntry } from './archive-records.js';
 import { ArchiveStore, type ArchiveGap } from './archive-store.js';
 import { kafkaClient, retryRetriable } from './kafka-connection.js';
@@ -24,7 +24,7 @@ export type ArchiveMode =
   | { kind: 'follow'; flushMs: number };
 
 export interface ArchiveOptions {
-  lake: string;
+  lake: LakeLayout;
   brokers: string[];
   topic: string;
   group: string;
@@ -111,7 +111,7 @@ export async function archiveTopic(options: ArchiveOptions): Promise<ArchiveRepo
   if (problem) throw new ArchiveError(problem);
   const { mode } = options;
   const completeTimeoutMs = mode.kind === 'until-idle' ? Math.max(mode.idleMs, mode.completeTimeoutMs ?? defaultCompleteTimeoutMs(mode.idleMs)) : 0;
-  const layout = lakeLayout(options.lake);
+  const layout = options.lake;
   const kafka = kafkaClient(options.brokers, 'subsnap-archive');
   const { store, recovered } = await ArchiveStore.open(layout, options.topic);
   const warnings: string[] = [];

@@ -3,34 +3,37 @@ import { z } from 'zod';
 import { commitPath, type LakeLayout } from './layout.js';
 
 /** The protocol of the commit records this version writes; it reads 1 up to this. */
-export const COMMIT_PROTOCOL = 2;
+export const COMMIT_PROTOCOL = 3;
 
-const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest: 64 lowercase hex digits');
+/**
+ * A file's content checksum, prefixed by its algorithm: `sha256:` + 64 hex digits on a local lake,
+ * the file system's own on HDFS (`hdfs-MD5-of-0MD5-of-512CRC32C:` + hex, see lake-storage.ts).
+ */
+const checksum = z.string().regex(/^(sha256:[0-9a-f]{64}|hdfs-[A-Za-z0-9-]+:[0-9a-f]+)$/, 'expected sha256:HEX or hdfs-ALGORITHM:HEX');
+/** Protocols 1 and 2 kept a SHA-256 digest under `sha256`; read as the checksum `sha256:…`. */
+const legacySha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 digest: 64 lowercase hex digits');
 
-const fileFingerprintSchema = z.object({
-  path: z.string().min(1),
-  size: z.number().int().nonnegative(),
-  sha256,
-}).strict();
-
+const fileFields = { path: z.string().min(1), size: z.number().int().nonnegative() };
 /** A journal file as folded by a commit: what makes a rerun a no-op and a changed file detectable. */
-const consumedFileSchema = z.object({
-  path: z.string().min(1),
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD'),
-  size: z.number().int().nonnegative(),
-  sha256,
-}).strict();
+const consumedFields = { ...fileFields, date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD') };
+
+const fileFingerprintSchema = z.object({ ...fileFields, checksum }).strict();
+const consumedFileSchema = z.object({ ...consumedFields, checksum }).strict();
+const legacyFingerprintSchema = z.object({ ...fileFields, sha256: legacySha256 }).strict()
+  .transform(({ sha256, ...f }) => ({ ...f, checksum: `sha256:${sha256}` }));
+const legacyConsumedSchema = z.object({ ...consumedFields, sha256: legacySha256 }).strict()
+  .transform(({ sha256, ...f }) => ({ ...f, checksum: `sha256:${sha256}` }));
 
 const columnSpecSchema = z.object({ name: z.string().min(1), type: z.string().min(1) }).strict();
 
 /**
  * The commit record, written last; docs/PROTOCOL.md says what each field means. A field this
- * version does not know makes a record invalid, not ignored: within protocols 1 and 2 every field
+ * version does not know makes a record invalid, not ignored: within protocols 1 to 3 every field
  * is known, so an unknown one means a damaged or hand-edited record (a writer that adds a field
  * raises the protocol), and `rollback`, which copies a record, never carries one along unread.
  */
 export const commitSchema = z.object({
-  protocol: z.union([z.literal(1), z.literal(COMMIT_PROTOCOL)]),
+  protocol: z.literal(COMMIT_PROTOCOL),
   version: z.number().int().positive(),
   parent: z.number().int().positive().nullable(),
   operation: z.enum(['run', 'backfill', 'rollback', 'migrate']),
@@ -49,7 +52,14 @@ export const commitSchema = z.object({
   counts: z.record(z.string(), z.number()),
 }).strict();
 
-export type Commit = z.infer<typeof commitSchema>;
+/** Records of protocols 1 and 2: the same fields, file checksums as `sha256` digests. */
+const legacyCommitSchema = commitSchema.extend({
+  protocol: z.union([z.literal(1), z.literal(2)]),
+  consumed: z.array(legacyConsumedSchema),
+  catalog: z.array(legacyFingerprintSchema),
+});
+
+export type Commit = Omit<z.infer<typeof commitSchema>, 'protocol'> & { protocol: 1 | 2 | 3 };
 export type ConsumedFile = z.infer<typeof consumedFileSchema>;
 export type FileFingerprint = z.infer<typeof fileFingerprintSchema>;
 export type ColumnSpec = z.infer<typeof columnSpecSchema>;
@@ -81,7 +91,8 @@ export function parseCommit(text: string, file: string): Commit {
       `commit record ${file} was written by a newer subsnap (protocol ${protocol.data.protocol}; this one reads up to ${COMMIT_PROTOCOL}): upgrade subsnap`,
     );
   }
-  const parsed = commitSchema.safeParse(json);
+  const schema = protocol.success && protocol.data.protocol < COMMIT_PROTOCOL ? legacyCommitSchema : commitSchema;
+  const parsed = schema.safeParse(json);
   if (!parsed.success) throw damaged(issuesText(parsed.error));
   return parsed.data;
 }

@@ -9,19 +9,24 @@ import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Transform, Writable, type Readable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { JournalReadError, type JournalFile } from './journal-files.js';
 import { JsonTextScanner } from './json-text.js';
+import type { LakeStorage } from './storage/lake-storage.js';
+import { localStorage } from './storage/local-storage.js';
 
 export type JournalFormat = 'lines' | 'array' | 'document';
 
 export interface PreparedJournalFile extends JournalFile {
-  sha256: string;
+  /** The content's checksum as the commit log records it (LakeStorage.checksum). */
+  checksum: string;
   format: JournalFormat;
-  /** Line-delimited text of the records: the file itself, or a copy under the staging folder. */
+  /** Line-delimited text of the records: the file itself, or a copy under the staging folder (a path in the lake's storage). */
   textPath: string;
+  /** Its bytes were checked to be UTF-8 here; if not, the engine checks them (SqlDialect.invalidUtf8Query). */
+  textChecked: boolean;
 }
 
 const BOM = '\ufeff';
@@ -46,6 +51,8 @@ export interface PrepareOptions {
    * `raw-files`): only `.json` documents are copied, as their records' lines.
    */
   rawFiles?: boolean;
+  /** Where the lake lives (the local disk when not given). */
+  storage?: LakeStorage;
 }
 
 /**
@@ -53,23 +60,53 @@ export interface PrepareOptions {
  * permission) throw JournalReadError naming the file: nothing is guessed.
  */
 export async function prepareJournalFile(file: JournalFile, stagingDir: string, options: PrepareOptions = {}): Promise<PreparedJournalFile> {
+  const storage = options.storage ?? localStorage;
+  if (storage.scheme !== 'file') return prepareOnCluster(file, stagingDir, storage, options);
   const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}${suffix}`);
   await fs.mkdir(path.dirname(staged('')), { recursive: true });
   const decompressed = file.gzipped && !options.rawFiles ? staged('.text') : undefined;
-  const facts = await withReadErrors(file, () => firstPass(file, decompressed));
+  const facts = await withReadErrors(file, () => firstPass(file, createReadStream(file.absPath, { highWaterMark: READ_BYTES }), decompressed));
   const source = () => (decompressed ? createReadStream(decompressed) : textStream(file));
   let textPath = decompressed ?? file.absPath;
   let format: JournalFormat = 'lines';
   if (file.kind === 'json' && facts.singleValue) {
     format = facts.rootIsArray ? 'array' : 'document';
     textPath = staged('.records');
-    await writeJsonValueLines(source(), textPath, facts.startsWithBom);
+    await writeJsonValueLines(source(), createWriteStream(textPath), facts.startsWithBom);
   } else if (!options.rawFiles && (facts.startsWithBom || facts.hasLoneCr)) {
     textPath = staged('.lines');
     await writeNormalizedLines(source(), textPath, facts.startsWithBom);
   }
   if (decompressed && textPath !== decompressed) await fs.rm(decompressed, { force: true });
-  return { ...file, sha256: facts.sha256, format, textPath };
+  return { ...file, checksum: `sha256:${facts.sha256}`, format, textPath, textChecked: true };
+}
+
+/**
+ * A journal file on a cluster's file system, for an engine that reads raw files there itself: the
+ * checksum is the file system's own (no bytes move); a line-delimited file is read only by the
+ * engine, which checks its UTF-8 (textChecked false); a `.json` file is read once here to tell a
+ * document from lines, and a document's records are written as lines into the staging folder.
+ */
+async function prepareOnCluster(file: JournalFile, stagingDir: string, storage: LakeStorage, options: PrepareOptions): Promise<PreparedJournalFile> {
+  if (!options.rawFiles) throw new JournalReadError(file.path, 'an engine that reads prepared texts cannot read a journal on a cluster');
+  const checksum = await withReadErrors(file, () => storage.checksum(file.absPath));
+  const asLines = { ...file, checksum, format: 'lines' as const, textPath: file.absPath };
+  if (file.kind !== 'json') return { ...asLines, textChecked: false };
+  const source = () => {
+    const raw = Readable.from(storage.readStream(file.absPath));
+    return file.gzipped ? raw.pipe(createGunzip()) : raw;
+  };
+  const facts = await withReadErrors(file, () => firstPass(file, Readable.from(storage.readStream(file.absPath)), undefined));
+  if (!facts.singleValue) return { ...asLines, textChecked: true };
+  const textPath = path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}.records`);
+  await storage.ensureDir(path.dirname(textPath));
+  const lines = new PassThrough();
+  const upload = storage.writeStream(textPath, lines).catch((error: unknown) => {
+    lines.destroy(error as Error);
+    throw error;
+  });
+  await withReadErrors(file, () => Promise.all([upload, writeJsonValueLines(source(), lines, facts.startsWithBom)]));
+  return { ...file, checksum, format: facts.rootIsArray ? 'array' : 'document', textPath, textChecked: true };
 }
 
 /** The file's text as a byte stream (gzip decompressed). */
@@ -93,7 +130,7 @@ async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Pro
   }
 }
 
-async function firstPass(file: JournalFile, decompressedPath: string | undefined): Promise<TextFacts> {
+async function firstPass(file: JournalFile, raw: Readable, decompressedPath: string | undefined): Promise<TextFacts> {
   const hash = createHash('sha256');
   const scanner = file.kind === 'json' ? new JsonTextScanner() : undefined;
   let rootIsArray = false;
@@ -140,7 +177,7 @@ async function firstPass(file: JournalFile, decompressedPath: string | undefined
       done();
     },
   });
-  const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [createReadStream(file.absPath, { highWaterMark: READ_BYTES }), hashRaw];
+  const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [raw, hashRaw];
   if (file.gzipped) steps.push(createGunzip());
   steps.push(check, decompressedPath ? createWriteStream(decompressedPath) : devNull());
   await pipeline(steps as unknown as [Readable, ...NodeJS.WritableStream[]]);
@@ -149,8 +186,7 @@ async function firstPass(file: JournalFile, decompressedPath: string | undefined
 }
 
 /** A JSON document as journal lines: array elements one per line, any other value as one line. */
-async function writeJsonValueLines(source: Readable, target: string, skipBom: boolean): Promise<void> {
-  const out = createWriteStream(target);
+async function writeJsonValueLines(source: Readable, out: Writable, skipBom: boolean): Promise<void> {
   const pending: string[] = [];
   const scanner = new JsonTextScanner((line) => pending.push(`${line}\n`));
   let first = true;

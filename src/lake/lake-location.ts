@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readClusterRecord } from '../hdfs/cluster-record.js';
 import { defaultHdfsStateDir } from '../hdfs/hdfs-server-options.js';
+import { lakeLayout, type LakeLayout } from './layout.js';
 import type { LakeStorage } from './storage/lake-storage.js';
 import { localStorage } from './storage/local-storage.js';
 import { webHdfsStorage } from './storage/webhdfs-storage.js';
@@ -72,4 +73,10 @@ export async function resolveLake(lake: string, options: { webhdfs?: string } = 
   }
   const root = path.resolve(lake);
   return { storage: localStorage, root, display: root };
+}
+
+/** The layout of the lake a configuration names (`lake`, and `webhdfs` for an HDFS lake). */
+export async function openLake(config: { lake: string; webhdfs?: string }): Promise<LakeLayout> {
+  const location = await resolveLake(config.lake, { webhdfs: config.webhdfs });
+  return lakeLayout(location.root, location.storage);
 }

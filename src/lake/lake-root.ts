@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import type { LakeLayout } from './layout.js';
 
 /** The lake folder a command was pointed at is missing or not a folder. */
 export class LakeRootError extends Error {}
@@ -12,8 +12,9 @@ export class LakeRootError extends Error {}
  *
  * `fix` is the advice that ends the message (the caller knows where the path came from).
  */
-export async function requireLakeRoot(root: string, fix = 'create it with `subsnap generate` or check --lake'): Promise<string> {
-  const abs = path.resolve(root);
+export async function requireLakeRoot(layout: LakeLayout, fix = 'create it with `subsnap generate` or check --lake'): Promise<void> {
+  if (layout.storage.scheme !== 'file') return requireStoredRoot(layout, fix);
+  const abs = layout.root;
   let stats;
   try {
     stats = await fs.stat(abs);
@@ -25,5 +26,17 @@ export async function requireLakeRoot(root: string, fix = 'create it with `subsn
     throw new LakeRootError(`cannot open the lake at ${abs}: ${(error as Error).message}`);
   }
   if (!stats.isDirectory()) throw new LakeRootError(`no lake at ${abs}: it is a file, not a folder; ${fix}`);
-  return abs;
+}
+
+/** The same on a cluster's file system (where the root is no symbolic link to follow). */
+async function requireStoredRoot(layout: LakeLayout, fix: string): Promise<void> {
+  const where = layout.storage.engineLocation(layout.root);
+  let status;
+  try {
+    status = await layout.storage.stat(layout.root);
+  } catch (error) {
+    throw new LakeRootError(`cannot open the lake at ${where}: ${(error as Error).message}`);
+  }
+  if (!status) throw new LakeRootError(`no lake at ${where}: the folder does not exist; ${fix}`);
+  if (status.type !== 'directory') throw new LakeRootError(`no lake at ${where}: it is a ${status.type}, not a folder; ${fix}`);
 }

@@ -60,3 +60,6 @@ export const archiveStateDir = (layout: LakeLayout) => path.join(layout.journal,
 
 /** Messages `subsnap archive` could not write as journal lines, by day. */
 export const archiveQuarantineDir = (layout: LakeLayout) => path.join(layout.quarantine, 'archive');
+
+/** A path relative to the lake root as users and engines name it (a local path, or an hdfs:// URI). */
+export const lakeLocation = (layout: LakeLayout, relative: string) => layout.storage.engineLocation(path.join(layout.root, relative));

@@ -4,22 +4,22 @@
  * operation ends, however it ends short of SIGKILL (an error, SIGINT, SIGTERM, SIGHUP); after a
  * SIGKILL the next writer removes it before anything else (see leftovers.ts).
  */
-import { rmSync, promises as fs } from 'node:fs';
+import type { LakeStorage } from './storage/lake-storage.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-export async function withRunStaging<T>(dir: string, work: () => Promise<T>): Promise<T> {
-  await fs.mkdir(dir, { recursive: true });
+export async function withRunStaging<T>(storage: LakeStorage, dir: string, work: () => Promise<T>): Promise<T> {
+  await storage.ensureDir(dir);
   const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(dir, { recursive: true, force: true });
     for (const s of SIGNALS) process.off(s, onSignal);
-    process.kill(process.pid, signal);
+    // Then the signal again, now without a handler: the process ends as it would have.
+    void storage.removeTree(dir).catch(() => undefined).finally(() => process.kill(process.pid, signal));
   };
   for (const s of SIGNALS) process.once(s, onSignal);
   try {
     return await work();
   } finally {
     for (const s of SIGNALS) process.off(s, onSignal);
-    await fs.rm(dir, { recursive: true, force: true });
+    await storage.removeTree(dir);
   }
 }

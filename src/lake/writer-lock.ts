@@ -21,7 +21,7 @@ import type { LakeStorage, StoredText } from './storage/lake-storage.js';
 import { localStorage } from './storage/local-storage.js';
 
 /** The few operations of the lake's storage a lease lock uses. */
-export type LockStorage = Pick<LakeStorage, 'ensureDir' | 'createIfAbsent' | 'read' | 'touch' | 'remove' | 'list'>;
+export type LockStorage = Pick<LakeStorage, 'engineLocation' | 'ensureDir' | 'createIfAbsent' | 'read' | 'touch' | 'remove' | 'list'>;
 
 export type { LockHolder } from './lock-record.js';
 
@@ -247,9 +247,9 @@ export async function acquireWriterLock(lockPath: string, options: LockOptions =
   while (!(await storage.createIfAbsent(lockPath, text, options.beforeLink))) {
     const current = await storage.read(lockPath);
     const verdict = current ? judge(current, lockPath, leaseMs) : undefined;
-    if (verdict && !verdict.stale) throw new LakeLockedError(lockPath, verdict.holder, verdict.leaseMs);
+    if (verdict && !verdict.stale) throw new LakeLockedError(storage.engineLocation(lockPath), verdict.holder, verdict.leaseMs);
     const outcome = current ? await removeIfUnchanged(storage, lockPath, current.text, leaseMs) : 'changed';
-    if (Date.now() > deadline) throw new LakeLockedError(lockPath, holderOf(current), leaseMs);
+    if (Date.now() > deadline) throw new LakeLockedError(storage.engineLocation(lockPath), holderOf(current), leaseMs);
     if (outcome === 'busy') await sleep(10 + Math.random() * 40);
   }
   await removeStaleSiblings(storage, lockPath, text, leaseMs);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { subsnap } from '../support/cli.js';
+import { freePort } from '../support/free-port.js';
 
 const READING_COMMANDS: [string, string[]][] = [
   ['run', ['run']],
@@ -78,19 +79,24 @@ describe('a missing lake folder', () => {
     assert.match(result.stderr, /no committed snapshot/);
   });
 
-  it('a lake URI: file:// is a local folder; hdfs:// is refused by the commands for now, other schemes always; nothing is created', async () => {
+  it('a lake URI: file:// is a local folder; an unreachable hdfs:// lake and other schemes are refused with exit 2; nothing is created', async () => {
     const lake = path.join(base, 'uri lake');
     assert.equal((await subsnap(['generate', '--lake', pathToFileURL(lake).href, '--days', '1', '--records', '5'])).code, 0);
     assert.equal((await subsnap(['run', '--lake', pathToFileURL(lake).href])).code, 0);
     assert.equal((await subsnap(['log', '--lake', lake])).code, 0, 'the same lake by its path');
-    for (const [uri, message] of [['hdfs://127.0.0.1:9/lake', /do not read or write a lake on HDFS yet/], ['s3://bucket/lake', /a lake is a local folder/]] as const) {
+    // Nothing answers WebHDFS on a port just found free.
+    const env = { SUBSNAP_WEBHDFS: `http://127.0.0.1:${await freePort()}` };
+    for (const [uri, message] of [['hdfs://127.0.0.1:9/lake', /WebHDFS at http:\/\/127\.0\.0\.1:\d+ did not answer/], ['s3://bucket/lake', /a lake is a local folder \(a path or a file:\/\/ URI\) or hdfs:\/\/HOST:PORT\/path/]] as const) {
       for (const args of [['generate'], ...READING_COMMANDS.map(([, a]) => a)]) {
-        const result = await subsnap([...args, '--lake', uri], {}, base);
+        const result = await subsnap([...args, '--lake', uri], env, base);
         assert.equal(result.code, 2, `${args[0]} ${uri}`);
         assert.match(result.stderr, message);
       }
     }
     assert.deepEqual((await readdir(base)).filter((n) => /^(hdfs|s3)/.test(n)), [], 'no folder named after the URI');
+    const embedded = await subsnap(['run', '--engine', 'duckdb', '--lake', 'hdfs://127.0.0.1:9/lake'], env, base);
+    assert.equal(embedded.code, 2);
+    assert.match(embedded.stderr, /the embedded engine \(duckdb\) reads a local lake only; an HDFS lake is read and written by the spark engine/);
   });
 
   it('generate creates the lake folder it is given', async () => {

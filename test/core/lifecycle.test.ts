@@ -131,7 +131,7 @@ describe('vacuum', () => {
             }
             last = (await runIn(vacuumed, LIFT)).snapshotPath ?? last;
             reference = (await runIn(plain, LIFT)).snapshotPath ?? reference;
-            await vacuumLake(vacuumed, { keepVersions: keep, journalTtlDays: ttl, dryRun: false });
+            await vacuumLake(lakeLayout(vacuumed), { keepVersions: keep, journalTtlDays: ttl, dryRun: false });
           }
           assert.deepEqual(await readVersionRows(last!), await readVersionRows(reference!));
           const rerun = await runIn(vacuumed, LIFT);

@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadConfig } from '../../src/core/config.js';
 import { readHistory, resolveVersion, VersionError, versionRows } from '../../src/core/lake-history.js';
+import { lakeLayout } from '../../src/lake/layout.js';
 import { rejectShare, validateSnapshot, type CheckResult } from '../../src/core/validate-snapshot.js';
 import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
 import { removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
@@ -349,7 +350,7 @@ describe('validate, show and log on a damaged or changed lake: a message, not an
       }
       // Version 1 still validates; its successor's damage is not its problem.
       assert.equal((await validateJson(lake, ['--version', '1'])).ok, true);
-      const history = await readHistory(lake);
+      const history = await readHistory(lakeLayout(lake));
       assert.deepEqual(history.commits.map((c) => c.version), [1, 2]);
       assert.equal(history.files.get(1)!.state, 'present');
       assert.equal(history.files.get(2)!.state, 'incomplete');
@@ -372,15 +373,15 @@ describe('validate, show and log on a damaged or changed lake: a message, not an
       const config = await loadConfig({ overrides: { lake }, cwd: lake });
       const engine = await openDuckDb();
       try {
-        const target = await resolveVersion(lake);
+        const target = await resolveVersion(lakeLayout(lake));
         await assert.rejects(versionRows(engine, target, { key: config.schema.key, limit: 5 }),
           (e: Error) => e instanceof VersionError && /^cannot read the Parquet files of version 2 in snapshot\/versions\/00000002: /.test(e.message));
-        const older = await resolveVersion(lake, { version: 1 });
+        const older = await resolveVersion(lakeLayout(lake), { version: 1 });
         assert.deepEqual((await versionRows(engine, older, { key: config.schema.key, id: '3', limit: 5 })).map((r) => Number(r.Id)), [3]);
         await assert.rejects(versionRows(engine, older, { key: config.schema.key, id: '1 OR 1=1', limit: 5 }), /--id: got 1 OR 1=1, expected a 64-bit integer/);
         await assert.rejects(versionRows(engine, older, { key: config.schema.key, id: '9223372036854775808', limit: 5 }), /expected a 64-bit integer/);
         // The previous version unreadable: this version's comparison with it fails, naming why.
-        const results = await validateSnapshot(engine, config, await resolveVersion(lake, { version: 1 }));
+        const results = await validateSnapshot(engine, config, await resolveVersion(lakeLayout(lake), { version: 1 }));
         assert.ok(results.every((r) => r.ok));
       } finally {
         await engine.close();

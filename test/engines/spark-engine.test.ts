@@ -16,6 +16,7 @@ import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
 import { writeJournal } from '../../src/generate/journal.js';
 import { subsnap } from '../support/cli.js';
+import { arbLineFile, lineFileText } from '../support/line-files.js';
 import { startFakeSparkConnect } from '../support/fake-spark-connect.js';
 import { readQuarantine, readVersionRows, removeLake, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
 import {
@@ -193,26 +194,12 @@ describe('Spark equals the reference model on the edge corpora', { timeout: 1_80
 describe("Spark's own line reader, split in tiny pieces, equals the model", { timeout: 900_000 }, () => {
   // Files read in splits of a few bytes: every line end, multibyte character and blank line falls on a
   // split edge somewhere; positions must still be exact line numbers.
-  const arbLine = fc.oneof(
-    fc.record({ Id: fc.integer({ min: 1, max: 40 }), subscription: fc.constantFrom('basic', 'é😀€', 'premium', ''), cost: fc.constantFrom(1, 2.5, 10) })
-      .map((r) => JSON.stringify(r)),
-    fc.constantFrom('', '   ', '\t', '{"Id":', '{"Id":"x"}', '[1]'),
-  );
-  const arbFile = fc.record({
-    lines: fc.array(arbLine, { minLength: 1, maxLength: 25 }),
-    ends: fc.array(fc.constantFrom('\n', '\r\n', '\r'), { minLength: 25, maxLength: 25 }),
-    finalEnd: fc.boolean(),
-    bom: fc.boolean(),
-    gzip: fc.boolean(),
-  });
-
   it('CRLF, lone CR, no final newline, blank lines, multibyte characters and a BOM across split edges', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(arbFile, { minLength: 1, maxLength: 3 }), fc.constantFrom(16, 37, 64), async (specs, splitBytes) => {
-        const files: ModelFile[] = specs.map((spec, i) => {
-          const body = spec.lines.map((l, k) => l + (k < spec.lines.length - 1 || spec.finalEnd ? spec.ends[k] : '')).join('');
-          return { path: `date=2024-01-0${1 + (i % 2)}/part-${i}.jsonl${spec.gzip ? '.gz' : ''}`, date: `2024-01-0${1 + (i % 2)}`, content: (spec.bom ? '\ufeff' : '') + body };
-        });
+      fc.asyncProperty(fc.array(arbLineFile, { minLength: 1, maxLength: 3 }), fc.constantFrom(16, 37, 64), async (specs, splitBytes) => {
+        const files: ModelFile[] = specs.map((spec, i) => (
+          { path: `date=2024-01-0${1 + (i % 2)}/part-${i}.jsonl${spec.gzip ? '.gz' : ''}`, date: `2024-01-0${1 + (i % 2)}`, content: lineFileText(spec) }
+        ));
         const lake = await tempLake();
         try {
           for (const f of files) await writeJournalFile(lake, f);

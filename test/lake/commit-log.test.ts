@@ -1,5 +1,6 @@
-// Commit records: one zod schema parses them; protocols 1 and 2 read, a newer one stops every
-// command, a damaged record names its file and field, and writers write protocol 2 only.
+// Commit records: one zod schema parses them; protocols 1 to 3 read (the digests of 1 and 2 as
+// `sha256:` checksums), a newer one stops every command, a damaged record names its file and field,
+// and writers write protocol 3 only.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -14,13 +15,16 @@ import { runJson, subsnap } from '../support/cli.js';
 
 const SHA = 'ab'.repeat(32);
 
+/** A file's checksum as a record of `protocol` writes it. */
+const digest = (protocol: number) => (protocol < 3 ? { sha256: SHA } : { checksum: `sha256:${SHA}` });
+
 function sample(version: number, protocol: number, fields: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     protocol, version, parent: version > 1 ? version - 1 : null, operation: 'run', committedAt: '2024-01-02T00:10:00.000Z', engine: 'duckdb',
     snapshotPath: `snapshot/versions/${String(version).padStart(8, '0')}`, snapshotFiles: ['part-00000.parquet'],
     quarantinePath: null,
-    consumed: [{ path: `date=2024-01-0${version}/a.jsonl`, date: `2024-01-0${version}`, size: 17, sha256: SHA }],
-    catalog: [{ path: 'subscriptions.parquet', size: 1520, sha256: SHA }],
+    consumed: [{ path: `date=2024-01-0${version}/a.jsonl`, date: `2024-01-0${version}`, size: 17, ...digest(protocol) }],
+    catalog: [{ path: 'subscriptions.parquet', size: 1520, ...digest(protocol) }],
     policies: { pii: 'drop', duplicates: 'last', nulls: 'overwrite' },
     schema: { key: 'Id', fields: [{ name: 'Id', type: 'bigint' }] },
     columns: [{ name: 'Id', type: 'bigint' }],
@@ -50,22 +54,29 @@ async function logWith(records: (string | object)[], names?: string[]): Promise<
 }
 
 describe('reading the commit log', () => {
-  it('reads records of protocol 1 and 2 alike, with or without a schema', async () => {
+  it('reads records of protocols 1, 2 and 3 alike, with or without a schema; a sha256 digest reads as the checksum sha256:…', async () => {
     const { schema: _, ...noSchema } = sample(1, 1);
-    const layout = await logWith([noSchema, sample(2, 2), sample(3, 1)]);
+    const layout = await logWith([noSchema, sample(2, 2), sample(3, 1), sample(4, 3)]);
     const commits = await readCommits(layout);
-    assert.deepEqual(commits.map((c) => [c.version, c.protocol]), [[1, 1], [2, 2], [3, 1]]);
+    assert.deepEqual(commits.map((c) => [c.version, c.protocol]), [[1, 1], [2, 2], [3, 1], [4, 3]]);
     assert.equal(commits[0]!.schema, undefined);
-    assert.deepEqual(commits[1], sample(2, 2));
+    assert.deepEqual(commits[1], { ...sample(2, 3), protocol: 2 });
+    assert.deepEqual(commits[3], sample(4, 3));
+  });
+
+  it('reads the checksums of a lake on HDFS (the file system\'s own algorithm)', async () => {
+    const hdfs = 'hdfs-MD5-of-0MD5-of-512CRC32C:0000020000000000000000009a1e4b1a3e0ed1d32f7f1ab5e0c3d4f8';
+    const record = sample(1, 3, { consumed: [{ path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', size: 17, checksum: hdfs }] });
+    assert.equal((await readCommits(await logWith([record])))[0]!.consumed[0]!.checksum, hdfs);
   });
 
   it('stops at a record of a newer protocol, whatever else it holds', async () => {
-    for (const newer of [sample(2, 3), { protocol: 7, anything: 'else' }]) {
-      const layout = await logWith([sample(1, 2), newer]);
+    for (const newer of [sample(2, 4), { protocol: 7, anything: 'else' }]) {
+      const layout = await logWith([sample(1, 3), newer]);
       const file = commitPath(layout, 2);
       await assert.rejects(readCommits(layout), (error: unknown) => {
         assert.ok(error instanceof CommitProtocolError);
-        assert.equal(error.message, `commit record ${file} was written by a newer subsnap (protocol ${(newer as { protocol: number }).protocol}; this one reads up to 2): upgrade subsnap`);
+        assert.equal(error.message, `commit record ${file} was written by a newer subsnap (protocol ${(newer as { protocol: number }).protocol}; this one reads up to 3): upgrade subsnap`);
         return true;
       });
     }
@@ -76,8 +87,12 @@ describe('reading the commit log', () => {
     ['a version as a string', (r) => ({ ...r, version: '2' }), /version: .*expected number/i],
     ['a count that is not a number', (r) => ({ ...r, counts: { ...(r.counts as object), inserted: 'many' } }), /counts\.inserted: /],
     ['a policy that is not a string', (r) => ({ ...r, policies: { pii: 1 } }), /policies\.pii: /],
-    ['a negative size of a consumed file', (r) => ({ ...r, consumed: [{ path: 'a', date: '2024-01-02', size: -1, sha256: SHA }] }), /consumed\.0\.size: /],
-    ['a digest that is not one', (r) => ({ ...r, catalog: [{ path: 'c.parquet', size: 1, sha256: 'nope' }] }), /catalog\.0\.sha256: expected a SHA-256 digest/],
+    ['a negative size of a consumed file', (r) => ({ ...r, consumed: [{ path: 'a', date: '2024-01-02', size: -1, checksum: `sha256:${SHA}` }] }), /consumed\.0\.size: /],
+    ['a checksum that is not one', (r) => ({ ...r, catalog: [{ path: 'c.parquet', size: 1, checksum: 'nope' }] }), /catalog\.0\.checksum: expected sha256:HEX or hdfs-ALGORITHM:HEX/],
+    ['a sha256 digest without its algorithm', (r) => ({ ...r, catalog: [{ path: 'c.parquet', size: 1, checksum: SHA }] }), /catalog\.0\.checksum: /],
+    ['a protocol 2 digest in a protocol 3 record', (r) => ({ ...r, catalog: [{ path: 'c.parquet', size: 1, sha256: SHA }] }), /catalog\.0\.checksum: .*catalog\.0: .*sha256/],
+    ['a protocol 3 checksum in a protocol 2 record', (r) => ({ ...r, protocol: 2, consumed: [{ path: 'a', date: '2024-01-02', size: 1, checksum: `sha256:${SHA}` }] }), /consumed\.0\.sha256: /],
+    ['a protocol 2 digest that is not one', (r) => ({ ...r, protocol: 2, catalog: [{ path: 'c.parquet', size: 1, sha256: 'nope' }] }), /catalog\.0\.sha256: expected a SHA-256 digest/],
     ['an unknown operation', (r) => ({ ...r, operation: 'merge' }), /operation: /],
     ['a commit time that is not one', (r) => ({ ...r, committedAt: 'yesterday' }), /committedAt: /],
     ['protocol 0', (r) => ({ ...r, protocol: 0 }), /protocol: /],
@@ -86,7 +101,7 @@ describe('reading the commit log', () => {
   ];
   for (const [name, damage, field] of damaged) {
     it(`a damaged log: ${name}`, async () => {
-      const layout = await logWith([sample(1, 2), damage(sample(2, 2)) as object]);
+      const layout = await logWith([sample(1, 3), damage(sample(2, 3)) as object]);
       const file = commitPath(layout, 2);
       await assert.rejects(readCommits(layout), (error: unknown) => {
         assert.ok(error instanceof CommitLogError && !(error instanceof CommitProtocolError));
@@ -118,14 +133,16 @@ describe('writing commit records', () => {
     const text = await readFile(commitPath(layout, 2), 'utf8');
     const written = JSON.parse(text) as Commit;
     assert.equal(written.protocol, COMMIT_PROTOCOL);
-    assert.equal(COMMIT_PROTOCOL, 2);
+    assert.equal(COMMIT_PROTOCOL, 3);
     assert.equal(Object.keys(written)[0], 'protocol', 'fields in the documented order');
-    assert.deepEqual((await readCommits(layout)).map((c) => c.protocol), [1, 2]);
+    assert.deepEqual((await readCommits(layout)).map((c) => c.protocol), [1, 3]);
+    assert.deepEqual(written.consumed, [], 'copied checksums are written as protocol 3 ones');
+    assert.deepEqual(written.catalog, [{ path: 'subscriptions.parquet', size: 1520, checksum: `sha256:${SHA}` }]);
   });
 
   it('never overwrites, and refuses a record no reader would accept before writing anything', async () => {
-    const layout = await logWith([sample(1, 2)]);
-    const { protocol: _, ...draft } = sample(1, 2) as Commit;
+    const layout = await logWith([sample(1, 3)]);
+    const { protocol: _, ...draft } = sample(1, 3) as Commit;
     await assert.rejects(writeCommit(layout, draft), ConcurrentCommitError);
     const bad = { ...draft, version: 2, counts: { ...draft.counts, inserted: Number.NaN } };
     await assert.rejects(writeCommit(layout, bad), /refusing to write commit record 2, which no reader would accept: counts\.inserted: /);
@@ -134,7 +151,7 @@ describe('writing commit records', () => {
 });
 
 describe('through the CLI', () => {
-  it('a run writes protocol 2; a newer record stops every command with exit 2', async () => {
+  it('a run writes protocol 3; a newer record stops every command with exit 2', async () => {
     const lake = await tempLake();
     try {
       const rec = (Id: number) => JSON.stringify({ Id, active: true, subscription: 'basic', cost: 1, start_date: '2023-01-01' });
@@ -142,13 +159,14 @@ describe('through the CLI', () => {
       await runJson(lake);
       const file = path.join(lake, 'snapshot', '_log', '00000001.json');
       const record = JSON.parse(await readFile(file, 'utf8'));
-      assert.equal(record.protocol, 2);
-      await writeFile(file, JSON.stringify({ ...record, protocol: 3 }));
+      assert.equal(record.protocol, 3);
+      assert.match(record.consumed[0].checksum, /^sha256:[0-9a-f]{64}$/);
+      await writeFile(file, JSON.stringify({ ...record, protocol: 4 }));
       await writeJournalFile(lake, { path: 'date=2024-01-02/a.jsonl', date: '2024-01-02', content: `${rec(3)}\n` });
       for (const command of [['log'], ['run'], ['validate'], ['rollback', '1'], ['vacuum', '--keep-versions', '1']]) {
         const result = await subsnap([...command, '--lake', lake]);
         assert.equal(result.code, 2, `${command[0]}: ${result.stdout}${result.stderr}`);
-        assert.equal(result.stderr.trim(), `subsnap: commit record ${file} was written by a newer subsnap (protocol 3; this one reads up to 2): upgrade subsnap`);
+        assert.equal(result.stderr.trim(), `subsnap: commit record ${file} was written by a newer subsnap (protocol 4; this one reads up to 3): upgrade subsnap`);
       }
       assert.deepEqual(await readdir(path.join(lake, 'snapshot', '_log')), ['00000001.json'], 'nothing was committed');
     } finally {

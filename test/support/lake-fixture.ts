@@ -9,6 +9,7 @@ import { runSnapshot } from '../../src/core/run-snapshot.js';
 import type { RunReport } from '../../src/core/run-report.js';
 import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
 import { parquetTable } from '../../src/core/parquet-source.js';
+import { localStorage } from '../../src/lake/storage/local-storage.js';
 import { writeCatalog } from '../../src/generate/catalog.js';
 import { compareNatural } from '../../src/lake/journal-files.js';
 import type { CatalogEntry, ModelFile, ModelRejected, ModelRow } from '../model/reference-model.js';
@@ -62,7 +63,7 @@ export async function runIn(lake: string, overrides: ConfigInput = {}, until?: s
 async function queryFiles(dir: string, sql: (files: string) => string): Promise<Record<string, unknown>[]> {
   const engine = await openDuckDb();
   try {
-    const table = await parquetTable(engine, dir);
+    const table = await parquetTable(engine, localStorage, dir);
     const text = (await engine.columns(`SELECT * FROM ${table}`)).filter((c) => c.type === 'VARCHAR').map((c) => c.name);
     const q = engine.dialect.identifier;
     const exact = text.length ? `(SELECT * REPLACE (${text.map((c) => `to_base64(encode(${q(c)})) AS ${q(c)}`).join(', ')}) FROM ${table})` : table;

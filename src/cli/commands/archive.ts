@@ -22,7 +22,7 @@ export function archiveCommand(): Command {
     .option('--json', 'print the report as JSON')
     .action(async (flags) => {
       // The journal folder may be created here, the lake folder itself never: a mistyped --lake is an error.
-      const config = await lakeConfigFrom(flags, 'create the folder to archive into a new lake');
+      const { lake } = await lakeConfigFrom(flags, 'create the folder to archive into a new lake');
       const controller = new AbortController();
       const stop = () => controller.abort();
       process.once('SIGINT', stop);
@@ -30,7 +30,7 @@ export function archiveCommand(): Command {
       try {
         const { archiveTopic } = await import('../../kafka/archive-topic.js');
         const report = await archiveTopic({
-          lake: config.lake,
+          lake,
           brokers: parseBrokers(flags.brokers),
           topic: flags.topic,
           group: flags.group,

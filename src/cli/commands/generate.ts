@@ -1,8 +1,13 @@
 import { Command, Option } from 'commander';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { catalogEntries, writeCatalog } from '../../generate/catalog.js';
 import { writeJournal } from '../../generate/journal.js';
 import { parseBrokers } from '../../kafka/broker-list.js';
+import { openLake } from '../../lake/lake-location.js';
+import type { LakeLayout } from '../../lake/layout.js';
+import { uploadTree } from '../../lake/upload.js';
 import { configFrom, withCommon } from '../common-options.js';
 import { withExitCodes } from '../exit-codes.js';
 import { day, int, share } from '../parsers.js';
@@ -37,37 +42,65 @@ export function generateCommand(): Command {
         if (kafkaOnly.length) usageError(cmd, `${kafkaOnly.map((o) => `--${o}`).join(', ')} only apply with --to-kafka`);
       }
       const config = await configFrom(flags);
-      // A day's content depends only on the seed, its date and the volume options, so one day alone
-      // is written as a one-day generation starting on that day.
-      const options = {
-        seed: flags.seed,
-        start: flags.day ?? flags.start,
-        days: flags.day ? 1 : flags.days,
-        recordsPerDay: flags.records,
-        idMin: flags.idMin,
-        idMax: flags.idMax,
-        sequentialIds: Boolean(flags.sequentialIds),
-        nullRate: flags.nullRate,
-        filesPerDay: flags.filesPerDay,
-        dirtyRate: flags.dirtyRate,
-        duplicateRate: flags.duplicateRate,
-      };
-      if (flags.toKafka) {
-        const { produceJournal } = await import('../../kafka/produce-journal.js');
-        const sent = await produceJournal(options, flags.day, { brokers: parseBrokers(flags.brokers), topic: flags.topic, partitions: flags.partitions });
-        const catalog = flags.catalog ? await writeCatalog(path.join(config.lake, 'catalog'), catalogEntries(flags.seed)) : null;
-        if (flags.json) console.log(JSON.stringify({ ...sent, catalog }));
-        else console.log(`produced ${sent.records} records to topic ${sent.topic} (${sent.days.join(', ')})${catalog ? `; wrote the catalog ${catalog}` : ''}`);
-        return;
-      }
-      const result = await writeJournal(config.lake, options, flags.day);
-      const catalog = flags.catalog ? await writeCatalog(path.join(config.lake, 'catalog'), catalogEntries(flags.seed)) : null;
-      const summary = { lake: config.lake, files: result.files, records: result.records, catalog };
-      if (flags.json) console.log(JSON.stringify(summary));
-      else {
-        console.log(`wrote ${result.records} journal records in ${result.files.length} file(s) under ${path.join(config.lake, 'journal')}`);
-        if (catalog) console.log(`wrote the catalog ${catalog}`);
+      const lake = await openLake(config);
+      // A lake elsewhere (HDFS) is written on the local disk first, then copied file by file.
+      const local = lake.storage.scheme === 'file' ? lake.root : await mkdtemp(path.join(os.tmpdir(), 'subsnap-generate-'));
+      try {
+        await generateInto(local, lake, flags);
+      } finally {
+        if (local !== lake.root) await rm(local, { recursive: true, force: true });
       }
     });
   return withExitCodes(command, { ok: 'the journal (or the topic) and the catalog were written' });
+}
+
+interface GenerateFlags {
+  seed: number; start: string; days: number; day?: string; records: number; idMin: number; idMax: number; sequentialIds?: boolean;
+  nullRate?: number; filesPerDay: number; dirtyRate: number; duplicateRate?: number; catalog: boolean; toKafka?: boolean;
+  brokers?: string; topic: string; partitions: number; json?: boolean;
+}
+
+/** Writes the journal days (or produces them) and the catalog into the local folder `local`, then copies them into `lake` when it lies elsewhere. */
+async function generateInto(local: string, lake: LakeLayout, flags: GenerateFlags): Promise<void> {
+  // A day's content depends only on the seed, its date and the volume options, so one day alone
+  // is written as a one-day generation starting on that day.
+  const options = {
+    seed: flags.seed,
+    start: flags.day ?? flags.start,
+    days: flags.day ? 1 : flags.days,
+    recordsPerDay: flags.records,
+    idMin: flags.idMin,
+    idMax: flags.idMax,
+    sequentialIds: Boolean(flags.sequentialIds),
+    nullRate: flags.nullRate,
+    filesPerDay: flags.filesPerDay,
+    dirtyRate: flags.dirtyRate,
+    duplicateRate: flags.duplicateRate,
+  };
+  const copied = lake.root !== local;
+  const place = async (written: string, target: string) => (copied ? uploadTree(written, lake.storage, target) : []);
+  const writeCatalogFile = async () => {
+    if (!flags.catalog) return null;
+    const file = await writeCatalog(path.join(local, 'catalog'), catalogEntries(flags.seed));
+    await place(path.join(local, 'catalog'), lake.catalog);
+    return lake.storage.engineLocation(path.join(lake.catalog, path.relative(path.join(local, 'catalog'), file)));
+  };
+  if (flags.toKafka) {
+    const { produceJournal } = await import('../../kafka/produce-journal.js');
+    const sent = await produceJournal(options, flags.day, { brokers: parseBrokers(flags.brokers!), topic: flags.topic, partitions: flags.partitions });
+    const catalog = await writeCatalogFile();
+    if (flags.json) console.log(JSON.stringify({ ...sent, catalog }));
+    else console.log(`produced ${sent.records} records to topic ${sent.topic} (${sent.days.join(', ')})${catalog ? `; wrote the catalog ${catalog}` : ''}`);
+    return;
+  }
+  const result = await writeJournal(local, options, flags.day);
+  await place(path.join(local, 'journal'), lake.journal);
+  const catalog = await writeCatalogFile();
+  const where = (file: string) => lake.storage.engineLocation(path.join(lake.root, path.relative(local, file)));
+  const summary = { lake: where(local), files: result.files.map(where), records: result.records, catalog };
+  if (flags.json) console.log(JSON.stringify(summary));
+  else {
+    console.log(`wrote ${result.records} journal records in ${result.files.length} file(s) under ${lake.storage.engineLocation(lake.journal)}`);
+    if (catalog) console.log(`wrote the catalog ${catalog}`);
+  }
 }

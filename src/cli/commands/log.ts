@@ -10,8 +10,8 @@ export function logCommand(): Command {
     .description('print the version history with counts')
     .option('--json', 'print the commit records as NDJSON')
     .action(async (flags) => {
-      const config = await lakeConfigFrom(flags);
-      const { commits } = await readHistory(config.lake);
+      const { lake } = await lakeConfigFrom(flags);
+      const { commits } = await readHistory(lake);
       console.log(flags.json ? commits.map((c) => JSON.stringify(c)).join('\n') : formatLog(commits));
     });
   return withExitCodes(command, { ok: 'the history was printed' });

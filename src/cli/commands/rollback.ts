@@ -11,8 +11,8 @@ export function rollbackCommand(): Command {
     .argument('<version>', 'the version to restore', int(1))
     .option('--json', 'print the report as one JSON object')
     .action(async (version: number, flags) => {
-      const config = await lakeConfigFrom(flags);
-      const report = await rollbackTo(config.lake, version);
+      const { lake } = await lakeConfigFrom(flags);
+      const report = await rollbackTo(lake, version);
       console.log(flags.json ? JSON.stringify(report) : report.message);
     });
   return withExitCodes(command, { ok: 'the new version was committed' });

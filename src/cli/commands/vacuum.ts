@@ -13,8 +13,8 @@ export function vacuumCommand(): Command {
     .option('--dry-run', 'only say what would be deleted')
     .option('--json', 'print the report as JSON')
     .action(async (flags) => {
-      const config = await lakeConfigFrom(flags);
-      const report = await vacuumLake(config.lake, { keepVersions: flags.keepVersions, journalTtlDays: flags.journalTtl, dryRun: Boolean(flags.dryRun) });
+      const { lake } = await lakeConfigFrom(flags);
+      const report = await vacuumLake(lake, { keepVersions: flags.keepVersions, journalTtlDays: flags.journalTtl, dryRun: Boolean(flags.dryRun) });
       if (flags.json) console.log(JSON.stringify(report));
       else {
         console.log(report.message);

@@ -1,20 +1,20 @@
 import { Command } from 'commander';
 import { resolveVersion } from '../../core/lake-history.js';
 import { validateSnapshot } from '../../core/validate-snapshot.js';
-import { lakeConfigFrom, withCommon } from '../common-options.js';
+import { lakeConfigFrom, withCommon, withReader } from '../common-options.js';
 import { EXIT, withExitCodes } from '../exit-codes.js';
 import { openEngine } from '../open-engine.js';
 import { withVersionSelector } from './version-selector.js';
 
 /** `subsnap validate`: the data-quality checks of a committed version. */
 export function validateCommand(): Command {
-  const command = withVersionSelector(withCommon(new Command('validate')), 'version to validate (default: the current one)')
+  const command = withVersionSelector(withReader(withCommon(new Command('validate'))), 'version to validate (default: the current one)')
     .description('run the data-quality tests on a committed version (default: the current one)')
     .option('--json', 'print the results as JSON')
     .action(async (flags) => {
-      const config = await lakeConfigFrom(flags);
-      const target = await resolveVersion(config.lake, { version: flags.version, asOf: flags.asOf });
-      const engine = openEngine({ ...config, engine: 'duckdb' });
+      const { config, lake } = await lakeConfigFrom(flags);
+      const target = await resolveVersion(lake, { version: flags.version, asOf: flags.asOf });
+      const engine = openEngine(config);
       try {
         const results = await validateSnapshot(engine, config, target);
         const failed = results.filter((r) => !r.ok);

@@ -75,6 +75,11 @@ export const sparkDialect: SqlDialect = {
     ];
   },
 
+  invalidUtf8Query(inputs, scratchDir) {
+    return `SELECT journal_file, position FROM (${sparkDialect.journalRecords(inputs, scratchDir)}) r
+      WHERE NOT is_valid_utf8(raw) ORDER BY file_rank, position LIMIT 1`;
+  },
+
   journalRecords(inputs, scratchDir) {
     if (inputs.length === 0) {
       return `SELECT CAST(NULL AS STRING) AS journal_file, CAST(NULL AS DATE) AS journal_date, CAST(NULL AS BIGINT) AS file_rank,

@@ -62,12 +62,24 @@ export interface LakeStorage {
    * yet visible under `file`.
    */
   createIfAbsent(file: string, data: string | Uint8Array, beforePublish?: () => void): Promise<boolean>;
+  /**
+   * Writes a new file (an error if it exists) from a stream, for scratch files of a run: not
+   * atomic, a reader may see it partial while it is written.
+   */
+  writeStream(file: string, source: AsyncIterable<Uint8Array>): Promise<void>;
   /** Writes or replaces `file` atomically: a reader sees the old content or all of the new. */
   replace(file: string, data: string | Uint8Array): Promise<void>;
   /** Gives `from` (a file or a folder) the name `to`, which must not exist (EEXIST). */
   rename(from: string, to: string): Promise<void>;
   /** Sets the modification time; false if the file is gone. */
   touch(file: string, at: Date): Promise<boolean>;
+  /**
+   * Makes every file below `dir` and the folders' entries durable before a commit names them (an
+   * fsync of each on a local disk; on HDFS a closed file is on its DataNodes already).
+   */
+  syncTree(dir: string): Promise<void>;
+  /** Makes a rename or a creation inside `dir` durable (an fsync of the folder on a local disk). */
+  syncFolder(dir: string): Promise<void>;
   /** Removes a file or an empty folder; no error if it is already gone. */
   remove(p: string): Promise<void>;
   /** Removes a folder and everything in it; no error if it is already gone. */

@@ -4,8 +4,9 @@
  * folder, so that what a commit names survives a power loss.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
-import { createDurableExclusive, replaceDurable } from '../durable-fs.js';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createDurableExclusive, fsyncDir, fsyncTree, replaceDurable } from '../durable-fs.js';
 import { StorageError, type FileStatus, type LakeStorage } from './lake-storage.js';
 
 const errno = (error: unknown) => (error as NodeJS.ErrnoException).code;
@@ -23,6 +24,8 @@ async function statOf(p: string, name: string): Promise<FileStatus | undefined> 
 
 export const localStorage: LakeStorage = {
   scheme: 'file',
+  syncTree: fsyncTree,
+  syncFolder: fsyncDir,
   engineLocation: (p) => p,
   ensureDir: async (dir) => {
     await fs.mkdir(dir, { recursive: true });
@@ -61,6 +64,7 @@ export const localStorage: LakeStorage = {
     }
   },
   readStream: (file) => createReadStream(file, { highWaterMark: 1 << 20 }),
+  writeStream: (file, source) => pipeline(source, createWriteStream(file, { flags: 'wx' })),
   createIfAbsent: async (file, data, beforePublish) => {
     try {
       await createDurableExclusive(file, data, beforePublish);

@@ -15,6 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { StorageError, type FileStatus, type LakeStorage } from './lake-storage.js';
@@ -84,13 +86,16 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
    * exception. node:http, not fetch: a DataNode answers a write with an unasked-for `100 Continue`,
    * which fetch takes for a broken response.
    */
-  async function call(method: string, target: string, what: string, body?: string | Uint8Array): Promise<http.IncomingMessage> {
+  async function call(
+    method: string, target: string, what: string, body?: string | Uint8Array | AsyncIterable<Uint8Array>,
+  ): Promise<http.IncomingMessage> {
     let response: http.IncomingMessage;
     try {
       response = await new Promise<http.IncomingMessage>((resolve, reject) => {
         const request = http.request(target, { method, headers: body === undefined ? {} : { 'content-type': 'application/octet-stream' } }, resolve);
         request.on('error', reject);
-        request.end(body);
+        if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) request.end(body);
+        else pipeline(Readable.from(body), request).catch(reject);
       });
     } catch (error) {
       throw new StorageError(`${what}: WebHDFS at ${base} did not answer (${(error as Error).message})`, 'EIO');
@@ -139,7 +144,7 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
   }
 
   /** Writes `data` to a new file `p` (two steps: the NameNode names a DataNode, which takes the bytes). */
-  async function create(p: string, data: string | Uint8Array): Promise<void> {
+  async function create(p: string, data: string | Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
     const what = `writing ${p}`;
     await textOf(await call('PUT', await dataNodeUrl('PUT', p, 'CREATE', { overwrite: false }, what), what, data));
   }
@@ -201,6 +206,7 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
       const what = `reading ${file}`;
       yield* await call('GET', await dataNodeUrl('GET', file, 'OPEN', { buffersize: 1 << 20 }, what), what);
     },
+    writeStream: (file, source) => create(file, source),
     async createIfAbsent(file, data, beforePublish) {
       const temp = tempSibling(file);
       await create(temp, data);
@@ -236,6 +242,9 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
     },
     remove: (p) => removeAt(p, false),
     removeTree: (dir) => removeAt(dir, true),
+    // A DataNode acknowledges a block once it is on disk; a closed file is complete.
+    syncTree: async () => undefined,
+    syncFolder: async () => undefined,
     async checksum(file) {
       const what = `checksum of ${file}`;
       const { FileChecksum } = await json(Checksum, await call('GET', await dataNodeUrl('GET', file, 'GETFILECHECKSUM', {}, what), what), what);
