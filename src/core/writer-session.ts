@@ -1,6 +1,7 @@
 import { readCommits, type Commit } from '../lake/commit-log.js';
 import type { LakeLayout } from '../lake/layout.js';
 import { openLake } from '../lake/lake-location.js';
+import { syncDeltaLog } from '../lake/delta-sync.js';
 import { removeLeftovers } from '../lake/leftovers.js';
 import { acquireWriterLock } from '../lake/writer-lock.js';
 import { crashPoint } from './fault-points.js';
@@ -28,7 +29,11 @@ export async function asWriter<T>(lake: string | LakeLayout, work: (session: Wri
     const commits = await readCommits(layout);
     const current = commits.at(-1);
     await removeLeftovers(layout, current?.version ?? 0);
-    return await work({ layout, commits, current, assertLockHeld: () => lock.assertHeld() });
+    await syncDeltaLog(layout, commits);
+    const result = await work({ layout, commits, current, assertLockHeld: () => lock.assertHeld() });
+    // The Delta entry of what `work` committed (the commit record is the commit point, see delta-log.ts).
+    await syncDeltaLog(layout, await readCommits(layout));
+    return result;
   } finally {
     await lock.release();
   }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { deltaLogDir } from './delta-log.js';
 import { quarantineDir, versionDir, type LakeLayout } from './layout.js';
 
 /**
@@ -24,6 +25,7 @@ export async function removeLeftovers(layout: LakeLayout, currentVersion: number
   await sweep(layout.versions, /^\d{8}/);
   await sweep(layout.quarantine, /^version=\d{8}/);
   await sweep(layout.log, /\.tmp-/);
+  await sweep(deltaLogDir(layout), /\.tmp-/);
   if (await layout.storage.stat(layout.staging)) {
     await layout.storage.removeTree(layout.staging);
     removed.push(layout.staging);

@@ -16,6 +16,7 @@ import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
 import { writeJournal } from '../../src/generate/journal.js';
 import { subsnap } from '../support/cli.js';
+import { comparableDeltaLog } from '../support/delta-log.js';
 import { arbLineFile, lineFileText } from '../support/line-files.js';
 import { startFakeSparkConnect } from '../support/fake-spark-connect.js';
 import { readQuarantine, readVersionRows, removeLake, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
@@ -95,6 +96,7 @@ describe('Spark and DuckDB agree', { timeout: 1_800_000 }, () => {
           }
           const [a, b] = [await runWith('duckdb', duck, policies), await runWith('spark', sparkLake, policies)];
           await assertSameVersion(a, b, 'late files');
+          assert.deepEqual(await comparableDeltaLog(sparkLake), await comparableDeltaLog(duck), 'the same Delta log');
         } finally {
           await removeLake(sparkLake);
         }

@@ -16,7 +16,7 @@ export interface TestSparkServer {
  * `SUBSNAP_TEST_SPARK_REMOTE=sc://HOST:PORT` points the tests at a server already running (for the
  * inner loop; tests of tokens then need that server's token in the URL).
  */
-export async function startTestSpark(token?: string): Promise<TestSparkServer> {
+export async function startTestSpark(token?: string, extra: Pick<SparkServerOptions, 'delta'> = {}): Promise<TestSparkServer> {
   const existing = process.env.SUBSNAP_TEST_SPARK_REMOTE;
   if (existing) {
     const port = Number(/:(\d+)/.exec(existing.slice('sc://'.length))?.[1] ?? 15002);
@@ -25,7 +25,7 @@ export async function startTestSpark(token?: string): Promise<TestSparkServer> {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-spark-'));
   // SUBSNAP_TEST_SPARK_MASTER: e.g. local-cluster[2,1,1024], executors in JVMs of their own (test/engines/spark-cluster.test.ts).
   const master = process.env.SUBSNAP_TEST_SPARK_MASTER || undefined;
-  const options: SparkServerOptions = { port: await freePort(), memory: '2g', cores: 2, stateDir, token, ...(master ? { master } : {}) };
+  const options: SparkServerOptions = { port: await freePort(), memory: '2g', cores: 2, stateDir, token, ...(master ? { master } : {}), ...extra };
   await startServer(options, 300_000);
   return {
     remote: `sc://127.0.0.1:${options.port}${token ? `/;token=${token}` : ''}`,

@@ -11,6 +11,7 @@ interface ServerFlags {
   cores?: number;
   master?: string;
   token?: string;
+  delta?: boolean;
   json?: boolean;
 }
 
@@ -29,6 +30,7 @@ function serverFrom(flags: ServerFlags): SparkServerOptions {
     ...(flags.cores !== undefined ? { cores: flags.cores } : {}),
     ...(flags.master !== undefined ? { master: flags.master } : {}),
     ...(token !== undefined ? { token } : {}),
+    ...(flags.delta ? { delta: true } : {}),
     port: flags.port,
     stateDir: path.resolve(flags.stateDir ?? defaultStateDir()),
   };
@@ -45,6 +47,7 @@ export function sparkCommand(): Command {
     .option('--memory <size>', 'driver memory', DEFAULT_SERVER.memory)
     .option('--cores <n>', 'local cores', int(1), DEFAULT_SERVER.cores)
     .option('--master <url>', 'Spark master (default local[CORES]; local-cluster[W,C,MiB] runs W executors as separate JVMs)')
+    .option('--delta', 'with Delta Lake (jars from Maven Central on first use): the server reads the snapshot as a Delta table')
     .action(async (flags: ServerFlags) => {
       const { startServer } = await import('../../engines/spark/spark-server.js');
       const status = await startServer(serverFrom(flags));

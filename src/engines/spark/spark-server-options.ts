@@ -14,6 +14,11 @@ export interface SparkServerOptions {
   master?: string;
   /** When set, clients must send it as a bearer token. */
   token?: string;
+  /**
+   * Delta Lake in the server's sessions (its jars from Maven Central, the Delta SQL extension and
+   * catalog): `delta.\`lake/snapshot\`` and `spark.read.format("delta")` read the snapshot's table.
+   */
+  delta?: boolean;
   stateDir: string;
 }
 

@@ -38,6 +38,26 @@ export async function sparkHome(): Promise<string> {
   }
 }
 
+/** The Delta Lake jars of scripts/setup-spark-delta.sh (installed on first use). */
+async function deltaJars(): Promise<string[]> {
+  try {
+    const { stdout } = await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'setup-spark-delta.sh')], { maxBuffer: 1 << 20 });
+    const lib = stdout.trim().split('\n').at(-1)!;
+    return (await fs.readdir(lib)).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f));
+  } catch (error) {
+    throw new SparkServerError(`could not install Delta Lake for Spark: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
+  }
+}
+
+/** spark-submit arguments that put Delta Lake into every session (its SQL extension, and its catalog, which Delta requires). */
+async function deltaArguments(): Promise<string[]> {
+  return [
+    '--jars', (await deltaJars()).join(','),
+    '--conf', 'spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension',
+    '--conf', 'spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog',
+  ];
+}
+
 const SERVER_CLASS = 'org.apache.spark.sql.connect.service.SparkConnectServer';
 
 interface FoundServer {
@@ -169,7 +189,7 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   if (o.token) env.SPARK_CONNECT_AUTHENTICATE_TOKEN = o.token;
   const child = spawn(
     path.join(home, 'bin', 'spark-submit'),
-    ['--class', SERVER_CLASS, '--master', o.master ?? `local[${o.cores}]`,
+    ['--class', SERVER_CLASS, '--master', o.master ?? `local[${o.cores}]`, ...(o.delta ? await deltaArguments() : []),
       ...conf.flatMap((c) => ['--conf', c]), '--driver-java-options', `-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`],
     { cwd: o.stateDir, env, detached: true, stdio: ['ignore', log, log] },
   );

@@ -1,0 +1,54 @@
+// Delta logs in the tests. A lake's Delta log as two engines must agree on it: every entry's actions, without what differs by
+// nature (times, the table id, data file names and sizes, which each engine picks): commitInfo's
+// operation and tags, metaData's schema and configuration, and the version folders removed and added.
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
+import { subsnap } from './cli.js';
+
+type Action = Record<string, Record<string, unknown>>;
+
+function comparableAction(action: Action): unknown {
+  const [kind, body] = Object.entries(action)[0]!;
+  switch (kind) {
+    case 'commitInfo':
+      return { commitInfo: { operation: body.operation, operationParameters: body.operationParameters, tags: body.tags } };
+    case 'metaData':
+      return { metaData: { schemaString: body.schemaString, configuration: body.configuration, partitionColumns: body.partitionColumns } };
+    case 'add':
+    case 'remove':
+      return { [kind]: path.posix.dirname(String(body.path)) };
+    default:
+      return action;
+  }
+}
+
+export async function comparableDeltaLog(lake: string): Promise<unknown[][]> {
+  const dir = path.join(lake, 'snapshot', '_delta_log');
+  const entries = (await readdir(dir)).filter((n) => /^\d{20}\.json$/.test(n)).sort();
+  return Promise.all(entries.map(async (name) => {
+    const actions = (await readFile(path.join(dir, name), 'utf8')).trim().split('\n').map((l) => comparableAction(JSON.parse(l) as Action));
+    // One action per version folder and kind: engines may write a version as one file or several.
+    return [...new Map(actions.map((a) => [JSON.stringify(a), a])).values()];
+  }));
+}
+
+async function cli(args: string[]): Promise<void> {
+  const result = await subsnap(args);
+  if (result.code !== 0) throw new Error(`subsnap ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+}
+
+/**
+ * A lake whose history changes its columns: three runs, a migration adding the field `region`, a run
+ * with it, and a rollback to version 2 (across the migration): versions 1..6. `work` holds the
+ * configuration file of the migration.
+ */
+export async function lakeWithSchemaChanges(lake: string, work: string): Promise<void> {
+  await cli(['generate', '--lake', lake, '--days', '4', '--records', '80', '--id-max', '120', '--dirty-rate', '0.01']);
+  for (const day of ['2024-01-01', '2024-01-02', '2024-01-03']) await cli(['run', '--lake', lake, '--until', day]);
+  const config = path.join(work, 'region.json');
+  await writeFile(config, JSON.stringify({ schema: { ...DEFAULT_SCHEMA, fields: [...DEFAULT_SCHEMA.fields, { name: 'region', type: 'string' }] } }));
+  await cli(['migrate', '--config', config, '--lake', lake]);
+  await cli(['run', '--config', config, '--lake', lake, '--until', '2024-01-04']);
+  await cli(['rollback', '2', '--lake', lake]);
+}
