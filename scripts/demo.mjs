@@ -60,4 +60,6 @@ subsnap('run');
 subsnap('validate');
 subsnap('log');
 subsnap('show', '--limit', '5');
-console.log(`\nThe demo's lake is ${lake} (your ./lake is never touched); the current snapshot is the folder named by \`subsnap log\`.`);
+subsnap('report');
+console.log(`\nThe demo's lake is ${lake} (your ./lake is never touched); the current snapshot is the folder named by \`subsnap log\`;`);
+console.log(`open the report printed above, ${path.join(lake, 'report.html')}, in a browser.`);

@@ -250,7 +250,15 @@ with DAG(
         print("subsnap run summary: " + json.dumps(summary))
         return summary
 
+    @task(trigger_rule="all_done")
+    def publish_report() -> None:
+        """`subsnap report`: the lake's HTML report, written next to the lake (report.html in its
+        folder), once validate is done, whatever its outcome (a failed check is in the report)."""
+        run_cli("report", *lake_args(), env=spark_env() if on_hdfs() else None)
+
     day = business_day()
     summary = build_snapshot(day)
     [simulate_arrival(day), archive_from_kafka()] >> summary
-    validate(summary) >> publish_summary(summary)
+    checked = validate(summary)
+    checked >> publish_summary(summary)
+    checked >> publish_report()

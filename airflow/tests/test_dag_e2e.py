@@ -154,7 +154,9 @@ def test_three_simulated_days_build_the_snapshot(env: dict[str, str], base: Path
             ["generate", lake_arg, f"--day={day}"],
             ["run", lake_arg, f"--until={day}", "--engine=duckdb", "--json"],
             ["validate", lake_arg, f"--version={i}"],
+            ["report", lake_arg],
         ]
+        assert (lake / "report.html").is_file()
     log = commits(lake)
     assert [c["version"] for c in log] == [1, 2, 3]
     assert [c["consumed"][0]["date"] for c in log] == ["2024-01-01", "2024-01-02", "2024-01-03"]
@@ -177,8 +179,9 @@ def test_rerunning_a_day_is_idempotent(env: dict[str, str], lake: Path) -> None:
     assert commits(lake) == before
     assert "nothing new" in result.stdout + result.stderr
     # Nothing committed: validate checks the version the run found current.
-    assert calls(env)[-1]["argv"] == ["validate", f"--lake={lake}", "--version=3"]
-    assert len(calls(env)) == seen + 3
+    assert calls(env)[-2]["argv"] == ["validate", f"--lake={lake}", "--version=3"]
+    assert calls(env)[-1]["argv"] == ["report", f"--lake={lake}"]
+    assert len(calls(env)) == seen + 4
     [(summary,)] = query(env, "SELECT value FROM xcom WHERE task_id = 'publish_summary' AND run_id = ?", run_id(env, SLOTS[1]))
     assert json.loads(summary)["committed"] is False and json.loads(summary)["version"] == 3
 
@@ -255,6 +258,7 @@ def test_hostile_kafka_settings_reach_the_cli_verbatim_and_a_failed_check_fails_
     assert argvs[2:] == [
         ["run", lake_arg, "--until=2024-01-06", "--engine=duckdb", "--json"],
         ["validate", lake_arg, "--version=7"],
+        ["report", lake_arg],
     ]
     assert not any(m.exists() for m in markers)
     assert "version 7 of the snapshot failed its data-quality checks" in result.stdout + result.stderr
@@ -262,6 +266,7 @@ def test_hostile_kafka_settings_reach_the_cli_verbatim_and_a_failed_check_fails_
     # A failed check is not retried; the summary is not published.
     assert states["validate"] == "failed 1"
     assert states["publish_summary"] == "upstream_failed 0"
+    assert states["publish_report"] == "success 1", "the report is written after a failed check"
 
 
 @pytest.fixture(scope="module")
@@ -300,10 +305,10 @@ def test_two_days_on_an_hdfs_lake_use_the_spark_engine(env: dict[str, str], spar
     assert days[0] < days[1], days
     assert all(c["consumed"][0]["checksum"].startswith("hdfs-") for c in committed)
     made = [c for c in calls(env)[seen:]]
-    assert [c["argv"][0] for c in made if c["argv"][0] in ("run", "validate")] == ["run", "validate", "run", "validate"]
+    assert [c["argv"][0] for c in made if c["argv"][0] in ("run", "validate", "report")] == ["run", "validate", "report"] * 2
     assert all(c["argv"][1:3] == args for c in made), [c["argv"] for c in made]
     assert all("--engine=spark" in c["argv"] for c in made if c["argv"][0] == "run")
-    assert all(c["spark_remote"] == f"sc://127.0.0.1:{spark_server}/;token={TOKEN}" for c in made if c["argv"][0] in ("run", "validate"))
+    assert all(c["spark_remote"] == f"sc://127.0.0.1:{spark_server}/;token={TOKEN}" for c in made if c["argv"][0] in ("run", "validate", "report"))
     validated = subprocess.run([*CLI, "validate", "--json", *args], capture_output=True, text=True, env={**os.environ, "SPARK_REMOTE": f"sc://127.0.0.1:{spark_server}/;token={TOKEN}"})
     assert validated.returncode == 0, validated.stderr
     assert json.loads(validated.stdout)["ok"] is True

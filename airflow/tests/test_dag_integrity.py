@@ -43,14 +43,18 @@ def test_tasks_and_dependencies(dagbag: DagBag) -> None:
     dag = dagbag.dags["subscription_snapshot"]
     assert set(dag.task_ids) == {
         "business_day", "simulate_arrival", "archive_from_kafka", "build_snapshot", "validate", "publish_summary",
+        "publish_report",
     }
     downstream = {t.task_id: set(t.downstream_task_ids) for t in dag.tasks}
     assert downstream["business_day"] == {"simulate_arrival", "build_snapshot"}
     assert downstream["simulate_arrival"] == {"build_snapshot"}
     assert downstream["archive_from_kafka"] == {"build_snapshot"}
     assert downstream["build_snapshot"] == {"validate", "publish_summary"}
-    assert downstream["validate"] == {"publish_summary"}
+    assert downstream["validate"] == {"publish_summary", "publish_report"}
     assert downstream["publish_summary"] == set()
+    assert downstream["publish_report"] == set()
+    # The report is written after validate whatever its outcome (a failed check is in the report).
+    assert dag.get_task("publish_report").trigger_rule == "all_done"
     # build_snapshot runs when the day arrived by Kafka only (simulate_arrival skipped), or the reverse.
     assert dag.get_task("build_snapshot").trigger_rule == "none_failed"
 

@@ -7,6 +7,7 @@ import { archiveCommand } from './commands/archive.js';
 import { backfillCommand } from './commands/backfill.js';
 import { generateCommand } from './commands/generate.js';
 import { logCommand } from './commands/log.js';
+import { reportCommand } from './commands/report.js';
 import { migrateCommand } from './commands/migrate.js';
 import { rollbackCommand } from './commands/rollback.js';
 import { runCommand } from './commands/run.js';
@@ -28,7 +29,7 @@ export function buildProgram(): Command {
     .addHelpText('after', `\nExit codes: ${EXIT.ok} success, ${EXIT.checkFailed} a failed check (validate; spark status: not running), ${EXIT.error} an error (usage errors included).`);
   for (const command of [
     generateCommand(), archiveCommand(), runCommand(), validateCommand(), showCommand(), backfillCommand(),
-    rollbackCommand(), migrateCommand(), vacuumCommand(), logCommand(), sparkCommand(), hdfsCommand(),
+    rollbackCommand(), migrateCommand(), vacuumCommand(), logCommand(), reportCommand(), sparkCommand(), hdfsCommand(),
   ]) {
     program.addCommand(command);
   }

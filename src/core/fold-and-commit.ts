@@ -144,6 +144,8 @@ async function foldInto(
     unchanged: totalKeys - inserted - updated,
     totalKeys,
     unmatchedSubscriptions: counts.previous_unmatched! - counts.replaced_unmatched! + counts.changed_unmatched!,
+    // Accepted records folded into another record of the same key (one decided row per key).
+    duplicatesResolved: inputRecords - rejected - counts.decided_rows!,
   };
   await session.assertLockHeld();
   await writeCommit(layout, {
@@ -159,6 +161,7 @@ async function foldInto(
     schema: config.schema,
     columns: staged.columns,
     counts: derived,
+    durationMs: Date.now() - request.started,
   });
   crashPoint('committed');
   return {

@@ -84,7 +84,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     await assertLockHeld();
     await writeCommit(layout, {
       version, parent: current.version, operation: 'migrate', committedAt: new Date().toISOString(), engine: engine.name,
-      ...published, consumed: [], catalog, policies, schema: after.schema, columns, counts,
+      ...published, consumed: [], catalog, policies, schema: after.schema, columns, counts, durationMs: Date.now() - started,
     });
     await storage.removeTree(runDir);
     return {

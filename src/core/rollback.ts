@@ -28,6 +28,7 @@ export async function rollbackTo(lake: LakeLayout, target: number): Promise<RunR
       quarantinePath: null,
       consumed: [],
       counts: unchangedCounts(to),
+      durationMs: Date.now() - started,
     });
     return {
       engine: to.engine,

@@ -18,6 +18,8 @@ export interface RunReport {
   unchanged: number;
   totalKeys: number;
   unmatchedSubscriptions: number;
+  /** Accepted records folded into another record of the same key (a run or backfill that committed). */
+  duplicatesResolved?: number;
   journalFiles: string[];
   catalogChanged: boolean;
   warnings: string[];

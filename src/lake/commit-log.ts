@@ -50,10 +50,12 @@ export const commitSchema = z.object({
   schema: z.unknown().optional(),
   columns: z.array(columnSpecSchema),
   counts: z.record(z.string(), z.number()),
+  /** How long the operation took, start to commit (protocol 3; absent in older records). */
+  durationMs: z.number().int().nonnegative().optional(),
 }).strict();
 
 /** Records of protocols 1 and 2: the same fields, file checksums as `sha256` digests. */
-const legacyCommitSchema = commitSchema.extend({
+const legacyCommitSchema = commitSchema.omit({ durationMs: true }).extend({
   protocol: z.union([z.literal(1), z.literal(2)]),
   consumed: z.array(legacyConsumedSchema),
   catalog: z.array(legacyFingerprintSchema),

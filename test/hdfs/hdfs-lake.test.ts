@@ -16,6 +16,7 @@ import { freePort } from '../support/free-port.js';
 import fc from 'fast-check';
 import { uploadTree } from '../../src/lake/upload.js';
 import type { ModelFile } from '../model/reference-model.js';
+import { comparableDeltaLog } from '../support/delta-log.js';
 import { startTestKafka } from '../support/kafka-broker.js';
 import { removeLake, tempLake, writeJournalFile } from '../support/lake-fixture.js';
 import { arbLineFile, lineFileText } from '../support/line-files.js';
@@ -129,6 +130,7 @@ describe('a lake on HDFS, through the commands, on the Spark engine', { timeout:
     await sameRows(lakes, '--version', '1');
     const logs = await bothAlike(lakes, ['log', '--json']);
     assert.deepEqual(comparable(logs.onHdfs), comparable(logs.onDisk));
+    assert.deepEqual(await comparableDeltaLog(lakes.path, storage), await comparableDeltaLog(lakes.local), 'the same Delta log on HDFS');
     const checksums = rowsOf(logs.onHdfs).flatMap((c) => (c.consumed as { checksum: string }[]).map((f) => f.checksum));
     assert.ok(checksums.length > 0 && checksums.every((c) => /^hdfs-[A-Za-z0-9-]+:[0-9a-f]+$/.test(c)), 'HDFS checksums, computed by the DataNodes');
 
@@ -136,6 +138,10 @@ describe('a lake on HDFS, through the commands, on the Spark engine', { timeout:
     const report = JSON.parse(validated.stdout) as { ok: boolean; checks: { name: string; ok: boolean; skipped?: boolean }[] };
     assert.equal(report.ok, true, validated.stdout);
     assert.deepEqual(report.checks.filter((c) => c.skipped).map((c) => c.name), [], 'every check ran on HDFS');
+
+    const reported = (await ok(['report', '--lake', lakes.hdfs])).stdout.trim();
+    assert.equal(reported, `${lakes.hdfs}/report.html`, 'the report is written next to the lake, on HDFS');
+    assert.match((await storage.read(`${lakes.path}/report.html`))!.text, /<h1>subsnap report<\/h1>/);
 
     const again = JSON.parse((await ok(['run', '--json', '--lake', lakes.hdfs])).stdout);
     assert.equal(again.committed, false, 'a second run finds nothing new');
@@ -187,6 +193,8 @@ describe('a lake on HDFS, through the commands, on the Spark engine', { timeout:
     const lakes = await twinLakes();
     await bothAlike(lakes, ['run', '--until', '2024-01-01']);
     await bothAlike(lakes, ['run', '--until', '2024-01-02']);
+    await ok(['run', '--engine', 'spark', '--lake', lakes.local]);
+    const expected = rowsOf(await show(lakes.local, '--engine', 'spark'));
     for (const point of RUN_CRASH_POINTS) {
       const crashed = await cli(['run', '--lake', lakes.hdfs], { SUBSNAP_CRASH_AT: point });
       assert.equal(crashed.signal, 'SIGKILL', `${point}: ${crashed.stderr}`);
@@ -196,13 +204,13 @@ describe('a lake on HDFS, through the commands, on the Spark engine', { timeout:
       assert.equal(await versions(lakes.hdfs), 3, `after a crash at ${point}, one commit`);
       assert.deepEqual(await storage.list(`${lakes.path}/snapshot/_staging`), [], `${point}: the next writer cleared the staging`);
       assert.deepEqual(await storage.list(`${lakes.path}/snapshot/versions`), ['00000001', '00000002', '00000003']);
-      await bothAlike(lakes, ['run', '--until', '2024-01-03']);
-      await sameRows(lakes);
-      // Back to two versions on both, for the next crash: a fresh copy of the lake's state.
+      assert.deepEqual(rowsOf(await show(lakes.hdfs)), expected, `${point}: the local lake's version 3`);
+      assert.deepEqual((await storage.list(`${lakes.path}/snapshot/_delta_log`)).filter((n) => n.endsWith('.json')).sort(),
+        ['00000000000000000000.json', '00000000000000000001.json', '00000000000000000002.json'], `${point}: the Delta log follows`);
+      // Back to two versions, for the next crash (the lake as it was after version 2).
       await storage.removeTree(`${lakes.path}/snapshot/versions/00000003`);
       await storage.remove(`${lakes.path}/snapshot/_log/00000003.json`);
-      await rm(path.join(lakes.local, 'snapshot', 'versions', '00000003'), { recursive: true });
-      await rm(path.join(lakes.local, 'snapshot', '_log', '00000003.json'));
+      await storage.remove(`${lakes.path}/snapshot/_delta_log/00000000000000000002.json`);
     }
   });
 

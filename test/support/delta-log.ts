@@ -1,9 +1,11 @@
 // Delta logs in the tests. A lake's Delta log as two engines must agree on it: every entry's actions, without what differs by
 // nature (times, the table id, data file names and sizes, which each engine picks): commitInfo's
 // operation and tags, metaData's schema and configuration, and the version folders removed and added.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
+import type { LakeStorage } from '../../src/lake/storage/lake-storage.js';
+import { localStorage } from '../../src/lake/storage/local-storage.js';
 import { subsnap } from './cli.js';
 
 type Action = Record<string, Record<string, unknown>>;
@@ -23,11 +25,13 @@ function comparableAction(action: Action): unknown {
   }
 }
 
-export async function comparableDeltaLog(lake: string): Promise<unknown[][]> {
+/** `lake`: the lake's folder in `storage` (the local disk by default). */
+export async function comparableDeltaLog(lake: string, storage: LakeStorage = localStorage): Promise<unknown[][]> {
   const dir = path.join(lake, 'snapshot', '_delta_log');
-  const entries = (await readdir(dir)).filter((n) => /^\d{20}\.json$/.test(n)).sort();
+  const entries = (await storage.list(dir)).filter((n) => /^\d{20}\.json$/.test(n)).sort();
   return Promise.all(entries.map(async (name) => {
-    const actions = (await readFile(path.join(dir, name), 'utf8')).trim().split('\n').map((l) => comparableAction(JSON.parse(l) as Action));
+    const text = (await storage.read(path.join(dir, name)))!.text;
+    const actions = text.trim().split('\n').map((l) => comparableAction(JSON.parse(l) as Action));
     // One action per version folder and kind: engines may write a version as one file or several.
     return [...new Map(actions.map((a) => [JSON.stringify(a), a])).values()];
   }));
