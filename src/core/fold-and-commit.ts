@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Engine, TextInput } from '../engines/engine.js';
 import { fingerprintCatalog, sameFingerprints } from '../lake/catalog-files.js';
+import { deltaSchemaProblem } from '../lake/delta-log.js';
 import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
 import { compareJournalFiles, JournalReadError, type JournalFile } from '../lake/journal-files.js';
 import { prepareJournalFile, type PreparedJournalFile } from '../lake/journal-text.js';
@@ -128,6 +129,7 @@ async function foldInto(
   progress({ stage: 'writing Parquet' });
   const staged = await writeStagedFiles(engine, storage, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys });
   const rejected = counts.rejected_records!;
+  checkDeltaColumns(staged.columns);
   crashPoint('written');
 
   progress({ stage: 'committing' });
@@ -251,6 +253,12 @@ async function checkEngineReadText(engine: Engine, plan: FoldPlan, files: Prepar
   if (!query) throw new RunError(`the ${engine.name} engine cannot check that journal text is UTF-8: ${unchecked[0]!.path} cannot be read`);
   const [bad] = await engine.query(query);
   if (bad) throw new JournalReadError(String(bad.journal_file), `not valid UTF-8 (line ${String(bad.position)})`);
+}
+
+/** Every committed version has its Delta entry: columns without a Delta type are refused before the commit. */
+export function checkDeltaColumns(columns: { name: string; type: string }[]): void {
+  const problem = deltaSchemaProblem(columns);
+  if (problem) throw new RunError(`${problem} (supported: bigint, int, boolean, string, date, double, decimal, map); nothing was committed: drop or cast that catalog column`);
 }
 
 /** Fail closed: too large a rejected share commits nothing (see reject-threshold.ts). */

@@ -5,7 +5,7 @@ import { openLake } from '../lake/lake-location.js';
 import { lakeLocation } from '../lake/layout.js';
 import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
-import { checkCatalog, checkUniqueKeys, policiesRecord, publishVersion, requireCatalog, RunError } from './fold-and-commit.js';
+import { checkCatalog, checkDeltaColumns, checkUniqueKeys, policiesRecord, publishVersion, requireCatalog, RunError } from './fold-and-commit.js';
 import { outputSelect, storedFields } from './fold-sql.js';
 import { parquetTable } from './parquet-source.js';
 import { hmacPads, loadPiiKey } from './pii-key.js';
@@ -77,6 +77,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
       FROM next_state n LEFT JOIN (SELECT DISTINCT ${join} FROM ${plan.catalogTable}) k ON n.${join} = k.${join}`);
     const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, storage, staged)}`)).map((c) => ({ name: c.name, type: neutralType(c.type) }));
     await engine.run(d.dropView('next_state'));
+    checkDeltaColumns(columns);
     const version = current.version + 1;
     const published = await publishVersion(layout, version, runDir, staged, null);
     const totalKeys = Number(row?.total ?? 0);

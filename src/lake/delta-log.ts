@@ -30,6 +30,9 @@ export interface DeltaFile {
   modificationTime: number;
 }
 
+/** A column type the Delta log has no type for (see deltaSchemaProblem). */
+export class DeltaTypeError extends Error {}
+
 /**
  * The Delta type of a column type as the commit log records it (column-types.ts). A type outside
  * the list cannot be written as Delta: an error, never a guess.
@@ -44,7 +47,24 @@ function deltaType(type: string): unknown {
   if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
   const map = /^map<(.+),(.+)>$/.exec(type);
   if (map) return { type: 'map', keyType: deltaType(map[1]!), valueType: deltaType(map[2]!), valueContainsNull: true };
-  throw new Error(`column type ${type} has no Delta Lake type`);
+  throw new DeltaTypeError(`column type ${type} has no Delta Lake type`);
+}
+
+/**
+ * Why the Delta log could not describe a version of these columns (a catalog column of a type
+ * without a Delta type, e.g. a timestamp or a list), or undefined: writers check it before they
+ * commit, so every committed version has its Delta entry.
+ */
+export function deltaSchemaProblem(columns: ColumnSpec[]): string | undefined {
+  for (const c of columns) {
+    try {
+      deltaType(c.type);
+    } catch (error) {
+      if (error instanceof DeltaTypeError) return `column ${c.name} has type ${c.type}, which the snapshot's Delta log cannot describe`;
+      throw error;
+    }
+  }
+  return undefined;
 }
 
 /** The `schemaString` of a version's columns: every column nullable (the Parquet files' columns are optional). */

@@ -6,7 +6,9 @@
  */
 import path from 'node:path';
 import type { Commit } from './commit-log.js';
-import { deltaEntryActions, deltaEntryName, deltaEntryText, deltaLogDir, deltaPath, deltaTableId, deltaVersion, type DeltaFile } from './delta-log.js';
+import {
+  deltaEntryActions, deltaEntryName, deltaEntryText, deltaLogDir, deltaPath, deltaSchemaProblem, deltaTableId, deltaVersion, type DeltaFile,
+} from './delta-log.js';
 import { CHECKPOINT_INTERVAL, checkpointName, writeCheckpoint } from './delta-checkpoint.js';
 import type { LakeLayout } from './layout.js';
 
@@ -38,13 +40,18 @@ export async function syncDeltaLog(layout: LakeLayout, commits: Commit[]): Promi
   await storage.ensureDir(dir);
   const tableId = deltaTableId(commits[0]!);
   const written: number[] = [];
+  const listed = new Map<number, Promise<DeltaFile[]>>();
+  const filesOf = (c: Commit) => listed.get(c.version) ?? listed.set(c.version, versionFiles(layout, c)).get(c.version)!;
   for (const commit of missing) {
     const previous = commits[commit.version - 2];
+    // Writers refuse such columns before they commit (checkDeltaColumns); a version committed before
+    // that check with one ends the Delta log rather than every writer's work.
+    if (deltaSchemaProblem(commit.columns)) break;
     const actions = deltaEntryActions({
       commit,
       previous,
-      files: await versionFiles(layout, commit),
-      previousFiles: previous ? await versionFiles(layout, previous) : [],
+      files: await filesOf(commit),
+      previousFiles: previous ? await filesOf(previous) : [],
       tableId,
       engineInfo: 'subsnap',
     });
@@ -53,7 +60,8 @@ export async function syncDeltaLog(layout: LakeLayout, commits: Commit[]): Promi
     if (await storage.createIfAbsent(path.join(dir, deltaEntryName(version)), deltaEntryText(actions))) written.push(version);
   }
   // The checkpoints of the versions written, and the latest one due (a crash may have cut it).
-  const due = new Set([...written, checkpoint].filter((v) => v > 0 && v % CHECKPOINT_INTERVAL === 0));
+  const logged = (v: number) => written.includes(v) || present.has(deltaEntryName(v));
+  const due = new Set([...written, checkpoint].filter((v) => v > 0 && v % CHECKPOINT_INTERVAL === 0 && logged(v)));
   for (const version of [...due].sort((a, b) => a - b)) await writeCheckpoint(layout, version);
   return written;
 }

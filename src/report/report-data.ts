@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { Engine } from '../engines/engine.js';
+import { sameFingerprints } from '../lake/catalog-files.js';
 import type { Commit } from '../lake/commit-log.js';
 import { consumedFiles } from '../lake/commit-log.js';
 import { listJournalFiles } from '../lake/journal-files.js';
@@ -52,10 +53,6 @@ export interface ReportData {
 
 const LATEST_REJECTED = 20;
 
-function sameCatalog(a: Commit, b: Commit): boolean {
-  return a.catalog.length === b.catalog.length && a.catalog.every((f, i) => f.path === b.catalog[i]?.path && f.checksum === b.catalog[i]?.checksum);
-}
-
 /** One summary per commit; a day is late in a version when an earlier version already folded files of it. */
 function summaries(commits: Commit[], files: Map<number, VersionFiles>): VersionSummary[] {
   const foldedDays = new Set<string>();
@@ -68,7 +65,7 @@ function summaries(commits: Commit[], files: Map<number, VersionFiles>): Version
     return {
       version: c.version, parent: c.parent, operation: c.operation, engine: c.engine, committedAt: c.committedAt,
       durationMs: c.durationMs ?? null, counts: c.counts,
-      catalogChanged: before !== undefined && !sameCatalog(before, c),
+      catalogChanged: before !== undefined && !sameFingerprints(before.catalog, c.catalog),
       columnsChanged: before !== undefined && JSON.stringify(before.columns) !== JSON.stringify(c.columns),
       columns: c.columns, policies: c.policies, days, files: files.get(c.version)?.state ?? 'present',
     };

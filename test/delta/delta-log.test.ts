@@ -5,7 +5,7 @@
 // without a Delta log gets the same log, byte for byte, from its next writer.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,5 +166,27 @@ describe('the snapshot as a Delta Lake table', { timeout: 900_000 }, () => {
     assert.deepEqual(pruned.current, await show(lake, 12));
     assert.deepEqual(pruned.versions['10']!.rows, await show(lake, 11));
     assert.match(pruned.versions['3']!.error ?? '', /log segment|not found|No files/i);
+  });
+
+  it('a catalog column of a type the Delta log cannot describe is refused before the commit, naming it', async () => {
+    const lake = path.join(base, 'timestamp catalog');
+    await ok(['generate', '--lake', lake, '--days', '1', '--records', '20']);
+    const file = path.join(lake, 'catalog', 'subscriptions.parquet');
+    const good = await readFile(file);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    const q = (p: string) => `'${p.replace(/'/g, "''")}'`;
+    await connection.run(`COPY (SELECT *, TIMESTAMP '2024-01-01 10:00:00' AS updated_at FROM read_parquet(${q(file)})) TO ${q(`${file}.new`)} (FORMAT parquet)`);
+    connection.closeSync();
+    db.closeSync();
+    await rename(`${file}.new`, file);
+    const refused = await subsnap(['run', '--lake', lake]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /column updated_at has type timestamp, which the snapshot's Delta log cannot describe .*nothing was committed/);
+    assert.deepEqual(await readdir(path.join(lake, 'snapshot', '_log')).catch(() => []), []);
+    await writeFile(file, good);
+    await ok(['run', '--lake', lake]);
+    assert.equal(readDelta(lake).latest, 0, 'the next run, with the column gone, commits with its Delta entry');
   });
 });
