@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { subsnap } from '../support/cli.js';
-import { lakeWithSchemaChanges } from '../support/delta-log.js';
+import { deltaReadersPython, lakeWithSchemaChanges } from '../support/delta-log.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -51,9 +51,7 @@ const actions = async (lake: string, deltaVersion: number) =>
 
 describe('the snapshot as a Delta Lake table', { timeout: 900_000 }, () => {
   before(async () => {
-    const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-delta.sh')], { encoding: 'utf8' });
-    assert.equal(setup.status, 0, setup.stderr);
-    python = path.join(setup.stdout.trim().split('\n').at(-1)!, 'bin', 'python');
+    python = deltaReadersPython();
     base = await mkdtemp(path.join(os.tmpdir(), 'subsnap-delta-'));
   });
   after(async () => {

@@ -1,8 +1,11 @@
 // Delta logs in the tests. A lake's Delta log as two engines must agree on it: every entry's actions, without what differs by
 // nature (times, the table id, data file names and sizes, which each engine picks): commitInfo's
 // operation and tags, metaData's schema and configuration, and the version folders removed and added.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
 import type { LakeStorage } from '../../src/lake/storage/lake-storage.js';
 import { localStorage } from '../../src/lake/storage/local-storage.js';
@@ -50,9 +53,23 @@ async function cli(args: string[]): Promise<void> {
 export async function lakeWithSchemaChanges(lake: string, work: string): Promise<void> {
   await cli(['generate', '--lake', lake, '--days', '4', '--records', '80', '--id-max', '120', '--dirty-rate', '0.01']);
   for (const day of ['2024-01-01', '2024-01-02', '2024-01-03']) await cli(['run', '--lake', lake, '--until', day]);
-  const config = path.join(work, 'region.json');
-  await writeFile(config, JSON.stringify({ schema: { ...DEFAULT_SCHEMA, fields: [...DEFAULT_SCHEMA.fields, { name: 'region', type: 'string' }] } }));
+  const config = await regionConfig(work);
   await cli(['migrate', '--config', config, '--lake', lake]);
   await cli(['run', '--config', config, '--lake', lake, '--until', '2024-01-04']);
   await cli(['rollback', '2', '--lake', lake]);
+}
+
+/** A configuration file in `work` whose schema adds the string field `region` (a migration's new column). */
+export async function regionConfig(work: string): Promise<string> {
+  const config = path.join(work, 'region.json');
+  await writeFile(config, JSON.stringify({ schema: { ...DEFAULT_SCHEMA, fields: [...DEFAULT_SCHEMA.fields, { name: 'region', type: 'string' }] } }));
+  return config;
+}
+
+/** The Python of the Delta readers' venv (delta-rs, pandas, DuckDB, the Trino client), installed by scripts/setup-delta.sh. */
+export function deltaReadersPython(): string {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-delta.sh')], { encoding: 'utf8' });
+  assert.equal(setup.status, 0, setup.stderr);
+  return path.join(setup.stdout.trim().split('\n').at(-1)!, 'bin', 'python');
 }

@@ -1,0 +1,90 @@
+// A Trino server for the tests, with the Delta Lake connector as catalog `delta` over the local file
+// system and a file metastore: installed (scripts/setup-trino.sh) and started by the test setup on a
+// free loopback port, stopped at the end.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface TestTrino {
+  port: number;
+  stop(): Promise<void>;
+}
+
+function properties(entries: Record<string, string | number>): string {
+  return Object.entries(entries).map(([k, v]) => `${k}=${v}\n`).join('');
+}
+
+async function writeEtc(dir: string, port: number): Promise<string> {
+  const etc = path.join(dir, 'etc');
+  await mkdir(path.join(etc, 'catalog'), { recursive: true });
+  await writeFile(path.join(etc, 'node.properties'), properties({ 'node.environment': 'test', 'node.id': 'subsnap-test', 'node.data-dir': path.join(dir, 'data') }));
+  await writeFile(path.join(etc, 'jvm.config'), ['-server', '-Xmx1G', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', ''].join('\n'));
+  await writeFile(path.join(etc, 'config.properties'), properties({
+    coordinator: 'true',
+    'node-scheduler.include-coordinator': 'true',
+    'http-server.http.port': port,
+    'discovery.uri': `http://127.0.0.1:${port}`,
+  }));
+  await writeFile(path.join(etc, 'log.properties'), properties({ 'io.trino': 'WARN', 'io.trino.server.Server': 'INFO' }));
+  await writeFile(path.join(etc, 'catalog', 'delta.properties'), properties({
+    'connector.name': 'delta_lake',
+    'hive.metastore': 'file',
+    'hive.metastore.catalog.dir': `local://${path.join(dir, 'metastore')}`,
+    'fs.native-local.enabled': 'true',
+    'local.location': '/',
+    'delta.register-table-procedure.enabled': 'true',
+  }));
+  return etc;
+}
+
+async function waitStarted(child: ChildProcess, port: number, log: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Trino exited (${child.exitCode}):\n${(await readFile(log, 'utf8')).slice(-4000)}`);
+    try {
+      const info = await (await fetch(`http://127.0.0.1:${port}/v1/info`)).json() as { starting?: boolean };
+      if (info.starting === false) return;
+    } catch { /* not listening yet */ }
+    await sleep(500);
+  }
+  throw new Error(`Trino did not start in ${timeoutMs} ms:\n${(await readFile(log, 'utf8')).slice(-4000)}`);
+}
+
+export async function startTestTrino(timeoutMs = 300_000): Promise<TestTrino> {
+  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-trino.sh')], { encoding: 'utf8' });
+  if (setup.status !== 0) throw new Error(`setup-trino.sh failed: ${setup.stderr}`);
+  const [home, javaHome] = setup.stdout.trim().split('\n').slice(-2) as [string, string];
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-trino-'));
+  const port = await freePort();
+  const etc = await writeEtc(dir, port);
+  const log = path.join(dir, 'server.log');
+  const out = openSync(log, 'w');
+  const child = spawn(path.join(home, 'bin', 'launcher'), ['run', `--etc-dir=${etc}`], {
+    env: { ...process.env, JAVA_HOME: javaHome, PATH: `${path.join(javaHome, 'bin')}:${process.env.PATH}` },
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid, 'SIGTERM');
+      await Promise.race([exited, sleep(20_000)]);
+      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitStarted(child, port, log, timeoutMs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, stop };
+}
