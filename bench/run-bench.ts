@@ -113,6 +113,11 @@ async function resetToVersion1(lake: string): Promise<void> {
   for (const name of await fs.readdir(path.join(lake, 'quarantine')).catch(() => [])) {
     if (name !== 'version=00000001') await fs.rm(path.join(lake, 'quarantine', name), { recursive: true });
   }
+  // The Delta log: only the entry of version 1 (Delta version 0).
+  const deltaLog = path.join(lake, 'snapshot', '_delta_log');
+  for (const name of await fs.readdir(deltaLog).catch(() => [])) {
+    if (name !== '00000000000000000000.json') await fs.rm(path.join(deltaLog, name), { recursive: true });
+  }
 }
 
 interface Sample { ms: number; peakRssMb: number }

@@ -32,7 +32,7 @@ export async function asWriter<T>(lake: string | LakeLayout, work: (session: Wri
     await syncDeltaLog(layout, commits);
     const result = await work({ layout, commits, current, assertLockHeld: () => lock.assertHeld() });
     // The Delta entry of what `work` committed (the commit record is the commit point, see delta-log.ts).
-    await syncDeltaLog(layout, await readCommits(layout));
+    await syncDeltaLog(layout, await readCommits(layout, commits));
     return result;
   } finally {
     await lock.release();

@@ -8,8 +8,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { runSetupScript } from '../services/setup-script.js';
 import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, signalGroup } from '../services/processes.js';
 import { DEFAULT_HDFS, defaultHdfsStateDir, type HdfsServerOptions } from './hdfs-server-options.js';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from './cluster-record.js';
@@ -18,7 +18,6 @@ import { siteFiles } from './hdfs-site.js';
 export { DEFAULT_HDFS, defaultHdfsStateDir, type HdfsServerOptions };
 
 const run = promisify(execFile);
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export class HdfsServerError extends Error {}
 
@@ -32,12 +31,7 @@ const pidFile = (stateDir: string, daemon: Daemon) => path.join(stateDir, `${dae
 const logFile = (stateDir: string, daemon: Daemon | 'format') => path.join(stateDir, 'logs', `${daemon}.log`);
 /** The install folder (jars, class-path folder), installing it first if needed (scripts/setup-hdfs.sh). */
 export async function hdfsHome(): Promise<string> {
-  try {
-    const { stdout } = await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'setup-hdfs.sh')], { maxBuffer: 1 << 20 });
-    return stdout.trim().split('\n').at(-1)!;
-  } catch (error) {
-    throw new HdfsServerError(`could not install the HDFS daemons: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
-  }
+  return runSetupScript('setup-hdfs.sh', (detail) => new HdfsServerError(`could not install the HDFS daemons: ${detail}`));
 }
 
 /** The daemon's pid from its pid file, when that process lives and runs the daemon. */

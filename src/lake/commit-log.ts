@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commitPath, type LakeLayout } from './layout.js';
+import { readFiles } from './storage/read-files.js';
+import type { StoredText } from './storage/lake-storage.js';
 
 /** The protocol of the commit records this version writes; it reads 1 up to this. */
 export const COMMIT_PROTOCOL = 3;
@@ -99,33 +101,41 @@ export function parseCommit(text: string, file: string): Commit {
   return parsed.data;
 }
 
-/** All commits, oldest first; the log must be the contiguous versions 1..N. */
-export async function readCommits(layout: LakeLayout): Promise<Commit[]> {
+function checkedCommit(file: string, stored: StoredText | undefined, version: number): Commit {
+  if (stored === undefined) throw new CommitLogError(`commit record ${file} is unreadable (it is gone); the log is damaged`);
+  const commit = parseCommit(stored.text, file);
+  if (commit.version !== version) {
+    throw new CommitLogError(
+      `commit record ${file} is damaged (version: it says ${commit.version}, its name ${version}): the commit log cannot be read; restore the file from a backup`,
+    );
+  }
+  return commit;
+}
+
+/**
+ * All commits, oldest first; the log must be the contiguous versions 1..N. `known`: commits this
+ * process read earlier from the same log (versions 1..K, which never change): only the records
+ * after them are read.
+ */
+export async function readCommits(layout: LakeLayout, known: readonly Commit[] = []): Promise<Commit[]> {
   const names = await layout.storage.list(layout.log);
   const versions = names.filter((n) => /^\d{8}\.json$/.test(n)).sort();
-  const commits: Commit[] = [];
   for (const [index, name] of versions.entries()) {
     if (Number(name.slice(0, 8)) !== index + 1) {
       throw new CommitLogError(`commit log has a gap: expected version ${index + 1}, found ${name}`);
     }
-    const file = path.join(layout.log, name);
-    let text: string;
-    try {
-      const stored = await layout.storage.read(file);
-      if (stored === undefined) throw new Error('it is gone');
-      text = stored.text;
-    } catch (error) {
-      throw new CommitLogError(`commit record ${file} is unreadable (${(error as Error).message}); the log is damaged`);
-    }
-    const commit = parseCommit(text, file);
-    if (commit.version !== index + 1) {
-      throw new CommitLogError(
-        `commit record ${file} is damaged (version: it says ${commit.version}, its name ${index + 1}): the commit log cannot be read; restore the file from a backup`,
-      );
-    }
-    commits.push(commit);
   }
-  return commits;
+  if (versions.length < known.length) {
+    throw new CommitLogError(`commit log lost records: ${known.length} were read, ${versions.length} are listed`);
+  }
+  const files = versions.slice(known.length).map((name) => path.join(layout.log, name));
+  let texts: (StoredText | undefined)[];
+  try {
+    texts = await readFiles(layout.storage, files);
+  } catch (error) {
+    throw new CommitLogError(`a commit record of ${layout.log} is unreadable (${(error as Error).message}); the log is damaged`);
+  }
+  return [...known, ...files.map((file, i) => checkedCommit(file, texts[i], known.length + i + 1))];
 }
 
 export class ConcurrentCommitError extends CommitLogError {}

@@ -11,7 +11,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { duckdbDialect } from '../engines/duckdb/duckdb-dialect.js';
-import { deltaLogDir } from './delta-log.js';
+import { deltaEntryName, deltaLogDir } from './delta-log.js';
+import { readFiles } from './storage/read-files.js';
 import type { LakeLayout } from './layout.js';
 
 export const CHECKPOINT_INTERVAL = 10;
@@ -28,10 +29,10 @@ interface Replayed {
 /** The table's state after Delta version `version`, from entries 0..version. */
 async function replay(layout: LakeLayout, version: number): Promise<Replayed> {
   const state: Partial<Replayed> & Pick<Replayed, 'live' | 'removed'> = { live: new Map(), removed: new Map() };
-  for (let v = 0; v <= version; v++) {
-    const file = path.join(deltaLogDir(layout), `${String(v).padStart(20, '0')}.json`);
-    const stored = await layout.storage.read(file);
-    if (!stored) throw new Error(`Delta entry ${file} is missing: no checkpoint at version ${version}`);
+  const files = Array.from({ length: version + 1 }, (_, v) => path.join(deltaLogDir(layout), deltaEntryName(v)));
+  const entries = await readFiles(layout.storage, files);
+  for (const [v, stored] of entries.entries()) {
+    if (!stored) throw new Error(`Delta entry ${files[v]} is missing: no checkpoint at version ${version}`);
     for (const line of stored.text.split('\n').filter(Boolean)) {
       const action = JSON.parse(line) as Record<string, any>;
       if (action.protocol) state.protocol = action.protocol;

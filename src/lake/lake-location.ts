@@ -53,7 +53,13 @@ async function webHdfsAddress(fsUri: string, host: string, given: string | undef
     if (!/^https?:\/\/[^/]+\/?$/.test(explicit)) throw new LakeLocationError(`--webhdfs ${explicit}: expected http://HOST:PORT`);
     return explicit.replace(/\/$/, '');
   }
-  const local = await readClusterRecord(defaultHdfsStateDir()).catch(() => undefined);
+  let local;
+  try {
+    local = await readClusterRecord(defaultHdfsStateDir());
+  } catch (error) {
+    // A damaged record would otherwise send the lake to port 9870 without a word.
+    throw new LakeLocationError(`the WebHDFS address of ${fsUri} is not given (--webhdfs) and the local cluster's record cannot be read: ${(error as Error).message}`);
+  }
   if (local?.uri === fsUri) return local.webhdfs;
   return `http://${host.includes(':') ? `[${host}]` : host}:${DEFAULT_WEBHDFS_PORT}`;
 }

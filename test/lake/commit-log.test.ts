@@ -113,6 +113,22 @@ describe('reading the commit log', () => {
     });
   }
 
+  it('reads only the records after those it knows, in order, many of them (read a few at a time)', async () => {
+    const consumed = (v: number) => [{ path: `date=2024-02-01/${v}.jsonl`, date: '2024-02-01', size: 17, checksum: `sha256:${SHA}` }];
+    const layout = await logWith(Array.from({ length: 40 }, (_, i) => sample(i + 1, 3, { consumed: consumed(i + 1) })));
+    const all = await readCommits(layout);
+    assert.deepEqual(all.map((c) => c.version), Array.from({ length: 40 }, (_, i) => i + 1));
+    const known = all.slice(0, 25);
+    // A known record is taken as read: its file is not read again.
+    await writeFile(commitPath(layout, 3), 'not read');
+    assert.deepEqual(await readCommits(layout, known), all);
+    await assert.rejects(readCommits(layout), /00000003\.json is damaged/);
+    await rm(commitPath(layout, 40));
+    await rm(commitPath(layout, 39));
+    await writeFile(commitPath(layout, 3), JSON.stringify(sample(3, 3, { consumed: consumed(3) })));
+    await assert.rejects(readCommits(layout, all), /commit log lost records: 40 were read, 38 are listed/);
+  });
+
   it('a damaged log: text that is not JSON, a version that differs from the name', async () => {
     await assert.rejects(readCommits(await logWith([sample(1, 2), '{"protocol": 2,'])), /00000002\.json is damaged \(not valid JSON/);
     await assert.rejects(readCommits(await logWith([sample(1, 2), sample(3, 2)])), /00000002\.json is damaged \(version: it says 3, its name 2\)/);

@@ -1,6 +1,6 @@
 // What --lake names: a local folder, a file:// URI, or an HDFS folder and how its WebHDFS address is found.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -58,6 +58,12 @@ describe('lake location', () => {
       await withEnv({ SUBSNAP_HDFS_STATE: state, SUBSNAP_WEBHDFS: 'http://gateway:14000' }, async () => {
         assert.equal(await webhdfs('hdfs://127.0.0.1:18020/lake'), 'http://gateway:14000', 'the environment before the record');
         assert.equal(await webhdfs('hdfs://127.0.0.1:18020/lake', { webhdfs: 'http://127.0.0.1:5' }), 'http://127.0.0.1:5', 'the option first');
+      });
+      // A damaged record is said, not passed over for port 9870; an address given does not need it.
+      await writeFile(path.join(state, 'cluster.json'), '{"uri": "hdfs://127.0.0.1:18020", ');
+      await withEnv({ SUBSNAP_HDFS_STATE: state, SUBSNAP_WEBHDFS: undefined }, async () => {
+        await assert.rejects(resolveLake('hdfs://127.0.0.1:18020/lake'), (e: Error) => e instanceof LakeLocationError && /cluster\.json is not JSON/.test(e.message));
+        assert.equal(await webhdfs('hdfs://127.0.0.1:18020/lake', { webhdfs: 'http://127.0.0.1:5' }), 'http://127.0.0.1:5');
       });
     } finally {
       await rm(state, { recursive: true, force: true });

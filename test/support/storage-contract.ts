@@ -34,6 +34,14 @@ export function storageContract(make: () => Promise<StorageUnderTest>): void {
     assert.equal(await storage.read(`${dir}/f`), undefined);
   });
 
+  it('refuses to list a file as a folder', async () => {
+    const { storage, folder } = await make();
+    const file = `${await folder()}/plain.json`;
+    assert.equal(await storage.createIfAbsent(file, '{}'), true);
+    await assert.rejects(storage.list(file), (e) => code(e) === 'ENOTDIR');
+    await assert.rejects(storage.listStatus(file), (e) => code(e) === 'ENOTDIR');
+  });
+
   it('put-if-absent creates once; the loser sees the winner\'s content whole; a taken name is never replaced', async () => {
     const { storage, folder } = await make();
     const dir = await folder();

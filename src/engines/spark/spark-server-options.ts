@@ -27,4 +27,4 @@ export function defaultStateDir(): string {
 }
 
 /** 3 GB of heap: the fold streams the snapshot and holds only the day's records (see README, The Spark engine). */
-export const DEFAULT_SERVER: Omit<SparkServerOptions, 'stateDir'> = { port: 15002, memory: '3g', cores: 2 };
+export const DEFAULT_SERVER: Omit<SparkServerOptions, 'stateDir'> = { port: 15002, memory: '2g', cores: 2 };

@@ -8,11 +8,10 @@
  * SparkConnectServer by its command line. So `stop` and `status` work without the --state-dir
  * the server was started with, and a stale or reused pid in a pid file is not taken for it.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { runSetupScript } from '../../services/setup-script.js';
 import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, signalGroup, type PortOwner } from '../../services/processes.js';
 import { SparkConnectClient } from './spark-connect-client.js';
 import { parseSparkRemote } from './spark-remote.js';
@@ -20,8 +19,6 @@ import { DEFAULT_SERVER, defaultStateDir, type SparkServerOptions } from './spar
 
 export { DEFAULT_SERVER, defaultStateDir, describeProcess, portOwner, type SparkServerOptions };
 
-const run = promisify(execFile);
-const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export class SparkServerError extends Error {}
 
@@ -30,23 +27,13 @@ const logFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir,
 
 /** SPARK_HOME of the pinned pyspark, installing it first if needed (scripts/setup-spark.sh). */
 export async function sparkHome(): Promise<string> {
-  try {
-    const { stdout } = await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'setup-spark.sh')], { maxBuffer: 1 << 20 });
-    return stdout.trim().split('\n').at(-1)!;
-  } catch (error) {
-    throw new SparkServerError(`could not install the Spark runtime: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
-  }
+  return runSetupScript('setup-spark.sh', (detail) => new SparkServerError(`could not install the Spark runtime: ${detail}`));
 }
 
 /** The Delta Lake jars of scripts/setup-spark-delta.sh (installed on first use). */
 async function deltaJars(): Promise<string[]> {
-  try {
-    const { stdout } = await run('bash', [path.join(PROJECT_ROOT, 'scripts', 'setup-spark-delta.sh')], { maxBuffer: 1 << 20 });
-    const lib = stdout.trim().split('\n').at(-1)!;
-    return (await fs.readdir(lib)).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f));
-  } catch (error) {
-    throw new SparkServerError(`could not install Delta Lake for Spark: ${(error as { stderr?: string }).stderr ?? (error as Error).message}`);
-  }
+  const lib = await runSetupScript('setup-spark-delta.sh', (detail) => new SparkServerError(`could not install Delta Lake for Spark: ${detail}`));
+  return (await fs.readdir(lib)).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f));
 }
 
 /** spark-submit arguments that put Delta Lake into every session (its SQL extension, and its catalog, which Delta requires). */
@@ -156,6 +143,16 @@ function executorConf(master: string | undefined): string[] {
   return cluster ? [`spark.executor.memory=${Math.max(256, Math.floor(Number(cluster[1]) * 0.75))}m`] : [];
 }
 
+/**
+ * The server JVM's own options: its temporary folder, and direct buffers capped (by default they
+ * may grow as large as the heap, outside it) so that the resident set stays near the heap.
+ */
+function driverJavaOptions(o: SparkServerOptions): string {
+  // spark-submit splits this string at spaces outside quotes, and reads backslash escapes in them.
+  const quoted = (option: string) => `"${option.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  return [`-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`, '-XX:MaxDirectMemorySize=512m'].map(quoted).join(' ');
+}
+
 export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): Promise<ServerStatus> {
   const existing = await findServer(o);
   if (existing) {
@@ -185,12 +182,14 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
     `spark.sql.warehouse.dir=${path.join(o.stateDir, 'warehouse')}`,
     ...executorConf(o.master),
   ];
-  const env: NodeJS.ProcessEnv = { ...process.env, SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1' };
+  // Two malloc arenas instead of up to eight per core: native allocations (codecs, Netty) stay near
+  // what they use instead of growing the resident set with every thread that allocates.
+  const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1' };
   if (o.token) env.SPARK_CONNECT_AUTHENTICATE_TOKEN = o.token;
   const child = spawn(
     path.join(home, 'bin', 'spark-submit'),
     ['--class', SERVER_CLASS, '--master', o.master ?? `local[${o.cores}]`, ...(o.delta ? await deltaArguments() : []),
-      ...conf.flatMap((c) => ['--conf', c]), '--driver-java-options', `-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`],
+      ...conf.flatMap((c) => ['--conf', c]), '--driver-java-options', driverJavaOptions(o)],
     { cwd: o.stateDir, env, detached: true, stdio: ['ignore', log, log] },
   );
   child.unref();

@@ -34,7 +34,7 @@ export interface StoredText {
 }
 
 export class StorageError extends Error {
-  constructor(message: string, readonly code: 'ENOENT' | 'EEXIST' | 'EIO') {
+  constructor(message: string, readonly code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EIO') {
     super(message);
   }
 }

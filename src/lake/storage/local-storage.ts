@@ -35,6 +35,7 @@ export const localStorage: LakeStorage = {
       return await fs.readdir(dir);
     } catch (error) {
       if (errno(error) === 'ENOENT') return [];
+      if (errno(error) === 'ENOTDIR') throw new StorageError(`listing ${dir}: it is a file, not a folder`, 'ENOTDIR');
       throw error;
     }
   },

@@ -173,7 +173,7 @@ export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
       try {
         const entries = (await json(Listing, await call('GET', url(dir, 'LISTSTATUS'), `listing ${dir}`), `listing ${dir}`)).FileStatuses.FileStatus;
         // LISTSTATUS of a file answers the file itself, with an empty suffix; a folder's entries all have names.
-        if (entries.length === 1 && entries[0]!.pathSuffix === '') return [];
+        if (entries.length === 1 && entries[0]!.pathSuffix === '') throw new StorageError(`listing ${dir}: it is a file, not a folder`, 'ENOTDIR');
         return entries.map((s) => toStatus(s, s.pathSuffix));
       } catch (error) {
         if (error instanceof StorageError && error.code === 'ENOENT') return [];
