@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { commitPath, type LakeLayout } from './layout.js';
-import { readFiles } from './storage/read-files.js';
-import type { StoredText } from './storage/lake-storage.js';
+import { readFiles, type FileRead } from './storage/read-files.js';
 
 /** The protocol of the commit records this version writes; it reads 1 up to this. */
 export const COMMIT_PROTOCOL = 3;
@@ -101,9 +100,11 @@ export function parseCommit(text: string, file: string): Commit {
   return parsed.data;
 }
 
-function checkedCommit(file: string, stored: StoredText | undefined, version: number): Commit {
-  if (stored === undefined) throw new CommitLogError(`commit record ${file} is unreadable (it is gone); the log is damaged`);
-  const commit = parseCommit(stored.text, file);
+function checkedCommit(read: FileRead, version: number): Commit {
+  const { file } = read;
+  if ('error' in read) throw new CommitLogError(`commit record ${file} is unreadable (${read.error.message}); the log is damaged`);
+  if (read.stored === undefined) throw new CommitLogError(`commit record ${file} is unreadable (it is gone); the log is damaged`);
+  const commit = parseCommit(read.stored.text, file);
   if (commit.version !== version) {
     throw new CommitLogError(
       `commit record ${file} is damaged (version: it says ${commit.version}, its name ${version}): the commit log cannot be read; restore the file from a backup`,
@@ -112,30 +113,29 @@ function checkedCommit(file: string, stored: StoredText | undefined, version: nu
   return commit;
 }
 
+const gap = (index: number, name: string) => new CommitLogError(`commit log has a gap: expected version ${index + 1}, found ${name}`);
+
 /**
  * All commits, oldest first; the log must be the contiguous versions 1..N. `known`: commits this
  * process read earlier from the same log (versions 1..K, which never change): only the records
- * after them are read.
+ * after them are read. Records are checked in version order: the first problem is the one reported.
  */
 export async function readCommits(layout: LakeLayout, known: readonly Commit[] = []): Promise<Commit[]> {
   const names = await layout.storage.list(layout.log);
   const versions = names.filter((n) => /^\d{8}\.json$/.test(n)).sort();
-  for (const [index, name] of versions.entries()) {
-    if (Number(name.slice(0, 8)) !== index + 1) {
-      throw new CommitLogError(`commit log has a gap: expected version ${index + 1}, found ${name}`);
-    }
-  }
+  const isAt = (index: number) => Number(versions[index]!.slice(0, 8)) === index + 1;
+  for (let index = 0; index < Math.min(known.length, versions.length); index++) if (!isAt(index)) throw gap(index, versions[index]!);
   if (versions.length < known.length) {
     throw new CommitLogError(`commit log lost records: ${known.length} were read, ${versions.length} are listed`);
   }
-  const files = versions.slice(known.length).map((name) => path.join(layout.log, name));
-  let texts: (StoredText | undefined)[];
-  try {
-    texts = await readFiles(layout.storage, files);
-  } catch (error) {
-    throw new CommitLogError(`a commit record of ${layout.log} is unreadable (${(error as Error).message}); the log is damaged`);
+  const reads = await readFiles(layout.storage, versions.slice(known.length).map((name) => path.join(layout.log, name)));
+  const commits = [...known];
+  for (const [i, read] of reads.entries()) {
+    const index = known.length + i;
+    if (!isAt(index)) throw gap(index, versions[index]!);
+    commits.push(checkedCommit(read, index + 1));
   }
-  return [...known, ...files.map((file, i) => checkedCommit(file, texts[i], known.length + i + 1))];
+  return commits;
 }
 
 export class ConcurrentCommitError extends CommitLogError {}

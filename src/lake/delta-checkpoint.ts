@@ -30,10 +30,10 @@ interface Replayed {
 async function replay(layout: LakeLayout, version: number): Promise<Replayed> {
   const state: Partial<Replayed> & Pick<Replayed, 'live' | 'removed'> = { live: new Map(), removed: new Map() };
   const files = Array.from({ length: version + 1 }, (_, v) => path.join(deltaLogDir(layout), deltaEntryName(v)));
-  const entries = await readFiles(layout.storage, files);
-  for (const [v, stored] of entries.entries()) {
-    if (!stored) throw new Error(`Delta entry ${files[v]} is missing: no checkpoint at version ${version}`);
-    for (const line of stored.text.split('\n').filter(Boolean)) {
+  for (const read of await readFiles(layout.storage, files)) {
+    if ('error' in read) throw read.error;
+    if (!read.stored) throw new Error(`Delta entry ${read.file} is missing: no checkpoint at version ${version}`);
+    for (const line of read.stored.text.split('\n').filter(Boolean)) {
       const action = JSON.parse(line) as Record<string, any>;
       if (action.protocol) state.protocol = action.protocol;
       if (action.metaData) state.metaData = action.metaData;

@@ -129,6 +129,15 @@ describe('reading the commit log', () => {
     await assert.rejects(readCommits(layout, all), /commit log lost records: 40 were read, 38 are listed/);
   });
 
+  it('the first problem in version order is the one reported: a newer protocol before a gap, an unreadable record named', async () => {
+    const newerThenGap = await logWith([sample(1, 3), sample(2, 4), sample(3, 3), sample(5, 3)], ['00000001.json', '00000002.json', '00000003.json', '00000005.json']);
+    await assert.rejects(readCommits(newerThenGap), (error: unknown) => error instanceof CommitProtocolError);
+    const folder = await logWith([sample(1, 3), sample(2, 3)]);
+    await mkdir(commitPath(folder, 3));
+    await assert.rejects(readCommits(folder), (error: unknown) =>
+      error instanceof CommitLogError && error.message.startsWith(`commit record ${commitPath(folder, 3)} is unreadable (`));
+  });
+
   it('a damaged log: text that is not JSON, a version that differs from the name', async () => {
     await assert.rejects(readCommits(await logWith([sample(1, 2), '{"protocol": 2,'])), /00000002\.json is damaged \(not valid JSON/);
     await assert.rejects(readCommits(await logWith([sample(1, 2), sample(3, 2)])), /00000002\.json is damaged \(version: it says 3, its name 2\)/);

@@ -69,7 +69,7 @@ export async function regionConfig(work: string): Promise<string> {
 /** The Python of the Delta readers' venv (delta-rs, pandas, DuckDB, the Trino client), installed by scripts/setup-delta.sh. */
 export function deltaReadersPython(): string {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-delta.sh')], { encoding: 'utf8' });
+  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-delta.sh')], { encoding: 'utf8', timeout: 900_000 });
   assert.equal(setup.status, 0, setup.stderr);
   return path.join(setup.stdout.trim().split('\n').at(-1)!, 'bin', 'python');
 }

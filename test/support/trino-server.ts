@@ -2,7 +2,7 @@
 // system and a file metastore: installed (scripts/setup-trino.sh) and started by the test setup on a
 // free loopback port, stopped at the end.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,10 +21,10 @@ function properties(entries: Record<string, string | number>): string {
   return Object.entries(entries).map(([k, v]) => `${k}=${v}\n`).join('');
 }
 
-async function writeEtc(dir: string, port: number): Promise<string> {
+async function writeEtc(dir: string, port: number, environment: string): Promise<string> {
   const etc = path.join(dir, 'etc');
   await mkdir(path.join(etc, 'catalog'), { recursive: true });
-  await writeFile(path.join(etc, 'node.properties'), properties({ 'node.environment': 'test', 'node.id': 'subsnap-test', 'node.data-dir': path.join(dir, 'data') }));
+  await writeFile(path.join(etc, 'node.properties'), properties({ 'node.environment': environment, 'node.id': 'subsnap-test', 'node.data-dir': path.join(dir, 'data') }));
   await writeFile(path.join(etc, 'jvm.config'), ['-server', '-Xmx1G', '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', '-Djdk.attach.allowAttachSelf=true', ''].join('\n'));
   await writeFile(path.join(etc, 'config.properties'), properties({
     coordinator: 'true',
@@ -44,13 +44,16 @@ async function writeEtc(dir: string, port: number): Promise<string> {
   return etc;
 }
 
-async function waitStarted(child: ChildProcess, port: number, log: string, timeoutMs: number): Promise<void> {
+const ended = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
+
+/** Waits until this server (its environment name, not another process that took the port) has started. */
+async function waitStarted(child: ChildProcess, port: number, environment: string, log: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`Trino exited (${child.exitCode}):\n${(await readFile(log, 'utf8')).slice(-4000)}`);
+    if (ended(child)) throw new Error(`Trino exited (${child.exitCode ?? child.signalCode}):\n${(await readFile(log, 'utf8')).slice(-4000)}`);
     try {
-      const info = await (await fetch(`http://127.0.0.1:${port}/v1/info`)).json() as { starting?: boolean };
-      if (info.starting === false) return;
+      const info = await (await fetch(`http://127.0.0.1:${port}/v1/info`)).json() as { starting?: boolean; environment?: string };
+      if (info.starting === false && info.environment === environment) return;
     } catch { /* not listening yet */ }
     await sleep(500);
   }
@@ -58,12 +61,13 @@ async function waitStarted(child: ChildProcess, port: number, log: string, timeo
 }
 
 export async function startTestTrino(timeoutMs = 300_000): Promise<TestTrino> {
-  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-trino.sh')], { encoding: 'utf8' });
+  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-trino.sh')], { encoding: 'utf8', timeout: 900_000 });
   if (setup.status !== 0) throw new Error(`setup-trino.sh failed: ${setup.stderr}`);
   const [home, javaHome] = setup.stdout.trim().split('\n').slice(-2) as [string, string];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-trino-'));
   const port = await freePort();
-  const etc = await writeEtc(dir, port);
+  const environment = `subsnap_test_${process.pid}_${port}`;
+  const etc = await writeEtc(dir, port, environment);
   const log = path.join(dir, 'server.log');
   const out = openSync(log, 'w');
   const child = spawn(path.join(home, 'bin', 'launcher'), ['run', `--etc-dir=${etc}`], {
@@ -71,17 +75,30 @@ export async function startTestTrino(timeoutMs = 300_000): Promise<TestTrino> {
     stdio: ['ignore', out, out],
     detached: true,
   });
+  closeSync(out);
+  // The server's process group: signalled whatever state it is in (gone already is fine).
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (child.pid) process.kill(-child.pid, sig);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
+  // A test process that ends without its after() hook still ends the server.
+  const onExit = () => signal('SIGKILL');
+  process.once('exit', onExit);
   const stop = async () => {
-    if (child.exitCode === null && child.pid) {
+    process.off('exit', onExit);
+    if (!ended(child)) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
-      process.kill(-child.pid, 'SIGTERM');
+      signal('SIGTERM');
       await Promise.race([exited, sleep(20_000)]);
-      if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+      if (!ended(child)) signal('SIGKILL');
     }
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitStarted(child, port, log, timeoutMs);
+    await waitStarted(child, port, environment, log, timeoutMs);
   } catch (error) {
     await stop();
     throw error;

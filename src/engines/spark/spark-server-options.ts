@@ -26,5 +26,5 @@ export function defaultStateDir(): string {
   return process.env.SUBSNAP_SPARK_STATE ?? path.join(os.homedir(), '.local', 'state', 'subsnap', 'spark');
 }
 
-/** 3 GB of heap: the fold streams the snapshot and holds only the day's records (see README, The Spark engine). */
+/** 2 GB of heap: the fold streams the snapshot and holds only the day's records (see README, The Spark engine). */
 export const DEFAULT_SERVER: Omit<SparkServerOptions, 'stateDir'> = { port: 15002, memory: '2g', cores: 2 };

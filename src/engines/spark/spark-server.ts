@@ -32,8 +32,12 @@ export async function sparkHome(): Promise<string> {
 
 /** The Delta Lake jars of scripts/setup-spark-delta.sh (installed on first use). */
 async function deltaJars(): Promise<string[]> {
-  const lib = await runSetupScript('setup-spark-delta.sh', (detail) => new SparkServerError(`could not install Delta Lake for Spark: ${detail}`));
-  return (await fs.readdir(lib)).filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f));
+  const fail = (detail: string) => new SparkServerError(`could not install Delta Lake for Spark: ${detail}`);
+  const lib = await runSetupScript('setup-spark-delta.sh', fail);
+  const names = await fs.readdir(lib).catch((error: Error) => {
+    throw fail(error.message);
+  });
+  return names.filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f));
 }
 
 /** spark-submit arguments that put Delta Lake into every session (its SQL extension, and its catalog, which Delta requires). */
