@@ -78,6 +78,39 @@ export interface RecordedPlan {
 
 const WRITE = /^INSERT OVERWRITE DIRECTORY '((?:\\.|[^'\\])*)' USING parquet OPTIONS \(compression '\w+'\) /s;
 
+/** The name of the staged relation a statement writes (`journal-lines`, `checked`…), if it writes one. */
+export function writtenRelation(sql: string): string | undefined {
+  return WRITE.exec(sql)?.[1]!.split('/').at(-1);
+}
+
+/**
+ * An engine whose statement staging the journal's lines reads the journal files in splits of
+ * `splitBytes` (Spark's `maxPartitionBytes`, no open cost); every other statement runs with the
+ * session's own settings, so that only the line reader is put under the tiny splits. `splits` hears
+ * how many (file, split) pieces held lines: the proof that the files were read split.
+ */
+export function journalReadInSplits(engine: Engine, splitBytes: number, splits: (count: number) => void): Engine {
+  const settings = ['spark.sql.files.maxPartitionBytes', 'spark.sql.files.openCostInBytes'];
+  return {
+    ...engine,
+    async run(sql) {
+      if (/^CREATE OR REPLACE TEMP VIEW journal_splits /.test(sql)) {
+        await engine.run(sql);
+        splits(Number((await engine.query('SELECT COUNT(*) AS n FROM journal_splits'))[0]!.n));
+        return;
+      }
+      if (writtenRelation(sql) !== 'journal-lines') return engine.run(sql);
+      await engine.run(`SET ${settings[0]}=${splitBytes}`);
+      await engine.run(`SET ${settings[1]}=0`);
+      try {
+        return await engine.run(sql);
+      } finally {
+        for (const setting of settings) await engine.run(`RESET ${setting}`);
+      }
+    },
+  };
+}
+
 /**
  * An engine that asks Spark for the plan of each Parquet write (the fold's staged relations included)
  * and each query, just before running it, and hands them to `record`.
@@ -93,7 +126,7 @@ export function recordingPlans(engine: Engine, record: (plan: RecordedPlan) => v
     ...engine,
     async run(sql) {
       const write = WRITE.exec(sql);
-      if (write) record({ kind: `write ${write[1]!.split('/').at(-1)}`, sql, plan: await explain(sql.slice(write[0].length)) });
+      if (write) record({ kind: `write ${writtenRelation(sql)}`, sql, plan: await explain(sql.slice(write[0].length)) });
       return engine.run(sql);
     },
     async query(sql) {
