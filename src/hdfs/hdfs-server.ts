@@ -10,7 +10,7 @@ import { openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runSetupScript } from '../services/setup-script.js';
-import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, signalGroup } from '../services/processes.js';
+import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, stopProcessGroup } from '../services/processes.js';
 import { DEFAULT_HDFS, defaultHdfsStateDir, type HdfsServerOptions } from './hdfs-server-options.js';
 import { readClusterRecord, writeClusterRecord, type ClusterRecord } from './cluster-record.js';
 import { siteFiles } from './hdfs-site.js';
@@ -192,9 +192,7 @@ export async function stopHdfs(o: Pick<HdfsServerOptions, 'stateDir'>): Promise<
     const pid = await runningPid(stateDir, daemon);
     if (pid !== undefined) {
       stopped = true;
-      signalGroup(pid, 'SIGTERM');
-      for (let i = 0; i < 60 && alive(pid); i++) await new Promise((r) => setTimeout(r, 250));
-      if (alive(pid)) signalGroup(pid, 'SIGKILL');
+      await stopProcessGroup(pid, 15_000);
     }
     await fs.rm(pidFile(stateDir, daemon), { force: true });
   }

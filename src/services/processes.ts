@@ -89,7 +89,6 @@ export function describeProcess(owner: PortOwner): string {
   return `pid ${owner.pid} (${command.length > 120 ? `${command.slice(0, 117)}...` : command})`;
 }
 
-
 /** Sends a signal to a process started detached (its own process group), or to the process alone. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
@@ -101,4 +100,14 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): void {
       /* already gone */
     }
   }
+}
+
+/**
+ * Stops a process started detached: SIGTERM to its group, then SIGKILL when it is still alive after
+ * `graceMs` (a child of this process is reaped by Node as it ends, so it does not linger as a zombie).
+ */
+export async function stopProcessGroup(pid: number, graceMs: number): Promise<void> {
+  signalGroup(pid, 'SIGTERM');
+  for (const deadline = Date.now() + graceMs; alive(pid) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 250));
+  if (alive(pid)) signalGroup(pid, 'SIGKILL');
 }

@@ -3,7 +3,8 @@
 // engine is continued by the other) and the endpoint errors a user can meet.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type ConfigInput } from '../../src/core/config.js';
@@ -14,6 +15,9 @@ import { migrateSnapshot } from '../../src/core/migrate.js';
 import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
+import { SparkConnectClient } from '../../src/engines/spark/spark-connect-client.js';
+import { probeJarPath } from '../../src/engines/spark/spark-probe-udf.js';
+import { parseSparkRemote } from '../../src/engines/spark/spark-remote.js';
 import { writeJournal } from '../../src/generate/journal.js';
 import { subsnap } from '../support/cli.js';
 import { comparableDeltaLog } from '../support/delta-log.js';
@@ -320,11 +324,11 @@ describe('lifecycle on Spark', { timeout: 900_000 }, () => {
 });
 
 describe('Spark endpoint errors name the endpoint and commit nothing', { timeout: 300_000 }, () => {
-  async function runAgainst(remote: string) {
+  async function runAgainst(remote: string, env: NodeJS.ProcessEnv = {}) {
     const lake = await tempLake();
     try {
       await writeJournalFile(lake, { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: '{"Id": 1}\n' });
-      const result = await subsnap(['run', '--lake', lake, '--engine', 'spark', '--spark-remote', remote]);
+      const result = await subsnap(['run', '--lake', lake, '--engine', 'spark', '--spark-remote', remote], env);
       const log = await subsnap(['log', '--lake', lake]);
       assert.match(log.stderr, /no committed snapshot/);
       return result;
@@ -357,6 +361,29 @@ describe('Spark endpoint errors name the endpoint and commit nothing', { timeout
       assert.match(result.stderr, new RegExp(`server at sc://127.0.0.1:${fake.port} runs Spark 3.5.1; subsnap needs Spark 4.x`));
     } finally {
       await fake.stop();
+    }
+  });
+
+  it("the record probe: the server's own copy when it is this build, uploaded by each session when the server has none, refused when it is another build", async () => {
+    const own = createHash('sha256').update(await readFile(probeJarPath())).digest('hex');
+    const client = new SparkConnectClient(parseSparkRemote(spark.remote));
+    const onServer = await client.query("SELECT reflect('subsnap.spark.ProbeRecord', 'jarSha256') AS d")
+      .then((rows) => String(rows[0]!.d), (error: Error) => error.message)
+      .finally(() => client.close());
+    if (spark.options.probeOnClassPath === false) {
+      assert.match(onServer, /class subsnap\.spark\.ProbeRecord not found/, 'a server without the probe (the suite ran with uploads)');
+      return;
+    }
+    assert.equal(onServer, own, "the server's class path has this build's probe");
+    const parent = await tempLake();
+    try {
+      const other = path.join(parent, 'other-build.jar');
+      await writeFile(other, 'another build of the probe');
+      const result = await runAgainst(spark.remote, { SUBSNAP_SPARK_UDF_JAR: other });
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, /server at sc:\/\/127\.0\.0\.1:\d+ has another build of subsnap's record probe on its class path .*restart it/);
+    } finally {
+      await removeLake(parent);
     }
   });
 

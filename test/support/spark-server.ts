@@ -25,7 +25,10 @@ export async function startTestSpark(token?: string, extra: Pick<SparkServerOpti
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-spark-'));
   // SUBSNAP_TEST_SPARK_MASTER: e.g. local-cluster[2,1,1024], executors in JVMs of their own (test/engines/spark-cluster.test.ts).
   const master = process.env.SUBSNAP_TEST_SPARK_MASTER || undefined;
-  const options: SparkServerOptions = { port: await freePort(), memory: '2g', cores: 2, stateDir, token, ...(master ? { master } : {}), ...extra };
+  // The cluster-shaped server is a cluster subsnap did not start: no record probe on its class path, each session uploads it.
+  const options: SparkServerOptions = {
+    port: await freePort(), memory: '2g', cores: 2, stateDir, token, ...(master ? { master, probeOnClassPath: false } : {}), ...extra,
+  };
   await startServer(options, 300_000);
   return {
     remote: `sc://127.0.0.1:${options.port}${token ? `/;token=${token}` : ''}`,

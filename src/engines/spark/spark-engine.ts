@@ -23,7 +23,7 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
     if (Number(version.split('.')[0]) !== SUPPORTED_MAJOR) {
       throw new SparkConnectError(`the Spark Connect server at ${remote.display} runs Spark ${version}; subsnap needs Spark ${SUPPORTED_MAJOR}.x`);
     }
-    await registerProbe(client);
+    await registerProbe(client, remote.display);
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;

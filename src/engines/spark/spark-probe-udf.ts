@@ -1,9 +1,10 @@
 /**
  * The record probe on Spark: a Java UDF (spark/udf/, built by scripts/setup-spark.sh against the
  * installed Spark) that reads each journal record once, strictly, and gives every schema field's JSON
- * type and exact text. The client adds its jar to the session and registers it, so any Spark Connect
- * endpoint (a local server or a cluster) runs it without installing anything there.
+ * type and exact text. A server `subsnap spark start` started has the jar on its class path; any other
+ * Spark Connect endpoint (a cluster) gets it as a session artifact, without installing anything there.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,11 +41,37 @@ const OUTPUT = {
   },
 };
 
-export async function registerProbe(client: SparkConnectClient): Promise<void> {
+/**
+ * The digest of the probe class the server has on its class path (`subsnap spark start` puts the jar
+ * there), or undefined when it has none (a cluster subsnap did not start).
+ */
+async function serverProbeDigest(client: SparkConnectClient): Promise<string | undefined> {
+  try {
+    const [row] = await client.query(`SELECT reflect('${PROBE_CLASS}', 'jarSha256') AS digest`);
+    return String(row?.digest);
+  } catch (error) {
+    if (/UNEXPECTED_CLASS_TYPE|ClassNotFound|not found/i.test(String((error as Error).message))) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Registers the probe for the session. A server with this very jar on its class path runs its own
+ * copy (loaded and compiled once for all sessions); another server gets the jar as a session artifact.
+ * A server with another build on its class path is refused: its class would be the one used.
+ */
+export async function registerProbe(client: SparkConnectClient, server: string): Promise<void> {
   const jar = probeJarPath();
   if (!existsSync(jar)) {
     throw new SparkConnectError(`the Spark engine's record probe ${jar} is missing: run scripts/setup-spark.sh (it needs a Java 17 JDK)`);
   }
-  await client.addJar(JAR, await fs.readFile(jar));
+  const bytes = await fs.readFile(jar);
+  const digest = await serverProbeDigest(client);
+  if (digest === undefined) {
+    await client.addJar(JAR, bytes);
+  } else if (digest !== createHash('sha256').update(bytes).digest('hex')) {
+    throw new SparkConnectError(`the Spark Connect server at ${server} has another build of subsnap's record probe on its class path ` +
+      `(started by another subsnap): restart it (subsnap spark stop, then subsnap spark start)`);
+  }
   await client.registerJavaFunction(PROBE_FUNCTION, PROBE_CLASS, OUTPUT);
 }

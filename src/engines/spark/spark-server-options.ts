@@ -19,6 +19,11 @@ export interface SparkServerOptions {
    * catalog): `delta.\`lake/snapshot\`` and `spark.read.format("delta")` read the snapshot's table.
    */
   delta?: boolean;
+  /**
+   * The record probe's jar on the server's class path (default): sessions use it without uploading it.
+   * Off, the server is like a cluster subsnap did not start: each session uploads the jar.
+   */
+  probeOnClassPath?: boolean;
   stateDir: string;
 }
 

@@ -11,9 +11,11 @@
 import { spawn } from 'node:child_process';
 import { openSync, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runSetupScript } from '../../services/setup-script.js';
-import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, signalGroup, type PortOwner } from '../../services/processes.js';
+import { alive, commandLine, describeProcess, portFree, portOwner, procAvailable, stopProcessGroup, type PortOwner } from '../../services/processes.js';
 import { SparkConnectClient } from './spark-connect-client.js';
+import { probeJarPath } from './spark-probe-udf.js';
 import { parseSparkRemote } from './spark-remote.js';
 import { DEFAULT_SERVER, defaultStateDir, type SparkServerOptions } from './spark-server-options.js';
 
@@ -40,13 +42,28 @@ async function deltaJars(): Promise<string[]> {
   return names.filter((f) => f.endsWith('.jar')).sort().map((f) => path.join(lib, f));
 }
 
-/** spark-submit arguments that put Delta Lake into every session (its SQL extension, and its catalog, which Delta requires). */
-async function deltaArguments(): Promise<string[]> {
-  return [
-    '--jars', (await deltaJars()).join(','),
-    '--conf', 'spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension',
-    '--conf', 'spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog',
-  ];
+/** The Delta Lake extension and catalog, for every session (Delta requires its catalog). */
+const DELTA_CONF = [
+  'spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension',
+  'spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog',
+];
+
+/**
+ * The jars on the server's class path (driver and executors): the record probe, which sessions then
+ * use without uploading it (see registerProbe), and Delta Lake's when asked for. Spark splits its jar
+ * list at commas even when escaped: a probe whose path holds one is left to the sessions to upload.
+ */
+async function classPathJars(o: SparkServerOptions): Promise<string[]> {
+  const probe = probeJarPath();
+  const jars = [...(o.probeOnClassPath === false || probe.includes(',') ? [] : [probe]), ...(o.delta ? await deltaJars() : [])];
+  const unlistable = jars.find((jar) => jar.includes(','));
+  if (unlistable) throw new SparkServerError(`Spark cannot put a jar whose path holds a comma on its class path: ${unlistable}`);
+  return jars;
+}
+
+/** The jars as spark-submit's `--jars` list: file URIs (a path is parsed as a URI, where `#` would start a fragment). */
+function jarsArgument(jars: string[]): string {
+  return jars.map((jar) => pathToFileURL(jar).href).join(',');
 }
 
 const SERVER_CLASS = 'org.apache.spark.sql.connect.service.SparkConnectServer';
@@ -185,14 +202,16 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
     `spark.local.dir=${path.join(o.stateDir, 'tmp')}`,
     `spark.sql.warehouse.dir=${path.join(o.stateDir, 'warehouse')}`,
     ...executorConf(o.master),
+    ...(o.delta ? DELTA_CONF : []),
   ];
+  const jars = await classPathJars(o);
   // Two malloc arenas instead of up to eight per core: native allocations (codecs, Netty) stay near
   // what they use instead of growing the resident set with every thread that allocates.
   const env: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, SPARK_HOME: home, SPARK_LOCAL_IP: '127.0.0.1' };
   if (o.token) env.SPARK_CONNECT_AUTHENTICATE_TOKEN = o.token;
   const child = spawn(
     path.join(home, 'bin', 'spark-submit'),
-    ['--class', SERVER_CLASS, '--master', o.master ?? `local[${o.cores}]`, ...(o.delta ? await deltaArguments() : []),
+    ['--class', SERVER_CLASS, '--master', o.master ?? `local[${o.cores}]`, ...(jars.length ? ['--jars', jarsArgument(jars)] : []),
       ...conf.flatMap((c) => ['--conf', c]), '--driver-java-options', driverJavaOptions(o)],
     { cwd: o.stateDir, env, detached: true, stdio: ['ignore', log, log] },
   );
@@ -235,12 +254,8 @@ export async function stopServer(o: { stateDir: string; port: number }): Promise
     await fs.rm(pidFile(o), { force: true });
     return false;
   }
-  const { pid } = found;
   // spark-submit's JVM runs in the process group started detached: end the group.
-  const signal = (sig: NodeJS.Signals) => signalGroup(pid, sig);
-  signal('SIGTERM');
-  for (let i = 0; i < 60 && alive(pid); i++) await new Promise((r) => setTimeout(r, 250));
-  if (alive(pid)) signal('SIGKILL');
+  await stopProcessGroup(found.pid, 15_000);
   await fs.rm(pidFile(o), { force: true });
   // Found by its port: its own pid file is in the folder it was started with.
   await fs.rm(pidFile({ stateDir: found.stateDir, port: o.port }), { force: true });

@@ -4,7 +4,11 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -34,6 +38,20 @@ public final class ProbeRecord implements UDF2<String, String, Row> {
   private transient String lastNames;
   private transient Map<String, Integer> slots;
   private transient int count;
+
+  /**
+   * The SHA-256 (hex) of the jar this class was loaded from. A server started with the jar on its
+   * class path answers it to `reflect('subsnap.spark.ProbeRecord', 'jarSha256')`, and a client uses
+   * that class only when the digest is its own jar's: never another build's probe.
+   */
+  public static String jarSha256() throws IOException, NoSuchAlgorithmException {
+    MessageDigest digest = MessageDigest.getInstance("SHA-256");
+    try (InputStream in = ProbeRecord.class.getProtectionDomain().getCodeSource().getLocation().openStream()) {
+      byte[] buffer = new byte[8192];
+      for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) digest.update(buffer, 0, n);
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
 
   @Override
   public Row call(String raw, String names) {
