@@ -6,30 +6,37 @@ import path from 'node:path';
 const PAGE = 4096;
 
 interface TreeRss { bytes: number; parts: string[] }
-interface Proc { parent: number; vsize: number; exe: string }
+interface Proc { parent: number; vsize: number }
+const DETAIL = Boolean(process.env.SUBSNAP_BENCH_RSS_DETAIL);
 
 function readProc(pid: number): Proc | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    let exe = '';
-    try {
-      exe = readlinkSync(`/proc/${pid}/exe`);
-    } catch {
-      /* a kernel thread, or not ours */
-    }
-    return { parent: Number(fields[1]), vsize: Number(fields[20]), exe };
+    return { parent: Number(fields[1]), vsize: Number(fields[20]) };
   } catch {
     return undefined; // the process ended meanwhile
   }
 }
 
+function exeOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return ''; // a kernel thread, not ours, or gone
+  }
+}
+
 /**
- * A child that is still its parent's copy (forked or vforked, not yet exec'd: same program, same
- * address-space size): a JVM starting a helper command makes one for an instant. Its resident pages
+ * A child that is still its parent's copy (forked or vforked, not yet exec'd: same address-space
+ * size, same program): a JVM starting a helper command makes one for an instant. Its resident pages
  * are its parent's; counting them again would double the parent.
  */
-const isUnexecCopy = (proc: Proc, parent: Proc | undefined) => parent !== undefined && proc.exe !== '' && proc.exe === parent.exe && proc.vsize === parent.vsize;
+function isUnexecCopy(pid: number, proc: Proc, parent: Proc | undefined): boolean {
+  if (parent === undefined || proc.vsize !== parent.vsize) return false;
+  const exe = exeOf(pid);
+  return exe !== '' && exe === exeOf(proc.parent);
+}
 
 function treeRss(root: number, extra: number[]): TreeRss {
   const procs = new Map<number, Proc>();
@@ -45,11 +52,12 @@ function treeRss(root: number, extra: number[]): TreeRss {
   let bytes = 0;
   const parts: string[] = [];
   for (const [pid, proc] of procs) {
-    if (!inTree(pid) || isUnexecCopy(proc, procs.get(proc.parent))) continue;
+    if (!inTree(pid) || isUnexecCopy(pid, proc, procs.get(proc.parent))) continue;
     try {
       const resident = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) * PAGE;
       bytes += resident;
-      parts.push(`${pid} ${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} ${(resident / 2 ** 20).toFixed(0)} MiB`);
+      // SUBSNAP_BENCH_RSS_DETAIL=1: which processes made the peak.
+      if (DETAIL) parts.push(`${pid} ${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} ${(resident / 2 ** 20).toFixed(0)} MiB`);
     } catch {
       /* gone */
     }
@@ -86,8 +94,7 @@ export function measure(command: string, args: string[], options: { env?: NodeJS
     child.on('close', (code) => {
       clearInterval(timer);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // SUBSNAP_BENCH_RSS_DETAIL=1: which processes made the peak.
-      if (process.env.SUBSNAP_BENCH_RSS_DETAIL) console.error(`[bench] peak RSS of ${path.basename(args[0] ?? command)}…: ${peakParts.join(', ')}`);
+      if (DETAIL) console.error(`[bench] peak RSS of ${path.basename(args[0] ?? command)}…: ${peakParts.join(', ')}`);
       resolve({ ms, peakRssMb: peak / 2 ** 20, stdout, stderr, code });
     });
   });

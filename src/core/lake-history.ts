@@ -62,8 +62,7 @@ function asOfInstant(asOf: string): number {
  * Unlike resolveVersion it reads no version, so it works whatever vacuum removed.
  */
 export async function readHistory(layout: LakeLayout): Promise<{ commits: Commit[]; files: Map<number, VersionFiles> }> {
-  const commits = await readCommits(layout);
-  if (commits.length === 0) throw new VersionError(`no committed snapshot in ${lakeName(layout)} yet: run \`subsnap run\` first`);
+  const commits = await committedVersions(layout);
   const files = new Map<number, VersionFiles>();
   for (const c of commits) files.set(c.version, await versionFiles(layout, c));
   return { commits, files };
@@ -72,10 +71,19 @@ export async function readHistory(layout: LakeLayout): Promise<{ commits: Commit
 /** How messages name a lake: its local path, or its hdfs:// URI. */
 export const lakeName = (layout: LakeLayout) => layout.storage.engineLocation(layout.root);
 
-/** A committed version (the current one by default), with its parent, from the commit log. */
-export async function resolveVersion(layout: LakeLayout, selector: VersionSelector = {}): Promise<ResolvedVersion> {
+/** Every commit, oldest first; a lake without any is an error that says what to do. */
+export async function committedVersions(layout: LakeLayout): Promise<Commit[]> {
   const commits = await readCommits(layout);
   if (commits.length === 0) throw new VersionError(`no committed snapshot in ${lakeName(layout)} yet: run \`subsnap run\` first`);
+  return commits;
+}
+
+/**
+ * A committed version (the current one by default), with its parent, from the commit log (`commits`:
+ * the log, when the caller has read it already).
+ */
+export async function resolveVersion(layout: LakeLayout, selector: VersionSelector = {}, commits?: Commit[]): Promise<ResolvedVersion> {
+  commits ??= await committedVersions(layout);
   let wanted = selector.version ?? commits.length;
   if (selector.asOf !== undefined) {
     const instant = asOfInstant(selector.asOf);

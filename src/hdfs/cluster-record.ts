@@ -17,8 +17,12 @@ export class ClusterRecordError extends Error {}
 
 export const clusterFile = (stateDir: string) => path.join(stateDir, 'cluster.json');
 
+/** The record, or undefined when there is none; a record that cannot be read or parsed is an error. */
 export async function readClusterRecord(stateDir: string): Promise<ClusterRecord | undefined> {
-  const text = await fs.readFile(clusterFile(stateDir), 'utf8').catch(() => undefined);
+  const text = await fs.readFile(clusterFile(stateDir), 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw new ClusterRecordError(`${clusterFile(stateDir)} cannot be read: ${error.message}`);
+  });
   if (text === undefined) return undefined;
   let parsed: unknown;
   try {

@@ -123,18 +123,16 @@ const gap = (index: number, name: string) => new CommitLogError(`commit log has 
 export async function readCommits(layout: LakeLayout, known: readonly Commit[] = []): Promise<Commit[]> {
   const names = await layout.storage.list(layout.log);
   const versions = names.filter((n) => /^\d{8}\.json$/.test(n)).sort();
-  const isAt = (index: number) => Number(versions[index]!.slice(0, 8)) === index + 1;
-  for (let index = 0; index < Math.min(known.length, versions.length); index++) if (!isAt(index)) throw gap(index, versions[index]!);
+  // The first version out of place: the records before it are read, then it is reported.
+  const gapAt = versions.findIndex((name, index) => Number(name.slice(0, 8)) !== index + 1);
+  if (gapAt >= 0 && gapAt < known.length) throw gap(gapAt, versions[gapAt]!);
   if (versions.length < known.length) {
     throw new CommitLogError(`commit log lost records: ${known.length} were read, ${versions.length} are listed`);
   }
-  const reads = await readFiles(layout.storage, versions.slice(known.length).map((name) => path.join(layout.log, name)));
-  const commits = [...known];
-  for (const [i, read] of reads.entries()) {
-    const index = known.length + i;
-    if (!isAt(index)) throw gap(index, versions[index]!);
-    commits.push(checkedCommit(read, index + 1));
-  }
+  const contiguous = gapAt < 0 ? versions.length : gapAt;
+  const reads = await readFiles(layout.storage, versions.slice(known.length, contiguous).map((name) => path.join(layout.log, name)));
+  const commits = [...known, ...reads.map((read, i) => checkedCommit(read, known.length + i + 1))];
+  if (gapAt >= 0) throw gap(gapAt, versions[gapAt]!);
   return commits;
 }
 

@@ -26,10 +26,18 @@ interface Replayed {
   removed: Map<string, Record<string, any>>;
 }
 
-/** The table's state after Delta version `version`, from entries 0..version. */
-async function replay(layout: LakeLayout, version: number): Promise<Replayed> {
-  const state: Partial<Replayed> & Pick<Replayed, 'live' | 'removed'> = { live: new Map(), removed: new Map() };
-  const files = Array.from({ length: version + 1 }, (_, v) => path.join(deltaLogDir(layout), deltaEntryName(v)));
+/** A replay of the log through Delta version `through` (-1: nothing replayed yet). */
+export interface Replay {
+  state: Partial<Replayed> & Pick<Replayed, 'live' | 'removed'>;
+  through: number;
+}
+
+export const emptyReplay = (): Replay => ({ state: { live: new Map(), removed: new Map() }, through: -1 });
+
+/** Carries `replay` on to Delta version `version`: reads only the entries after the ones it holds. */
+async function replayTo(layout: LakeLayout, replay: Replay, version: number): Promise<Replayed> {
+  const { state } = replay;
+  const files = Array.from({ length: version - replay.through }, (_, i) => path.join(deltaLogDir(layout), deltaEntryName(replay.through + 1 + i)));
   for (const read of await readFiles(layout.storage, files)) {
     if ('error' in read) throw read.error;
     if (!read.stored) throw new Error(`Delta entry ${read.file} is missing: no checkpoint at version ${version}`);
@@ -47,6 +55,7 @@ async function replay(layout: LakeLayout, version: number): Promise<Replayed> {
       }
     }
   }
+  replay.through = version;
   if (!state.protocol || !state.metaData) throw new Error(`the Delta log has no protocol or metaData by version ${version}`);
   return state as Replayed;
 }
@@ -99,13 +108,18 @@ async function pointLastCheckpoint(layout: LakeLayout, hint: { version: number; 
   await layout.storage.replace(file, `${JSON.stringify(hint)}\n`);
 }
 
-/** Writes the checkpoint of Delta version `version` (and `_last_checkpoint`) unless it is there. */
-export async function writeCheckpoint(layout: LakeLayout, version: number): Promise<boolean> {
+/**
+ * Writes the checkpoint of Delta version `version` (and `_last_checkpoint`) unless it is there.
+ * `replay`: the log replayed so far, carried on to `version` (checkpoints written in ascending order
+ * share one; the default replays from entry 0).
+ */
+export async function writeCheckpoint(layout: LakeLayout, version: number, replay: Replay = emptyReplay()): Promise<boolean> {
   const { storage } = layout;
   const dir = deltaLogDir(layout);
   const target = path.join(dir, checkpointName(version));
   if (await storage.stat(target)) return false;
-  const state = await replay(layout, version);
+  if (version < replay.through) throw new Error(`checkpoint ${version} asked after the log was replayed to ${replay.through}`);
+  const state = await replayTo(layout, replay, version);
   const local = await fs.mkdtemp(path.join(os.tmpdir(), 'subsnap-checkpoint-'));
   try {
     const file = path.join(local, 'checkpoint.parquet');

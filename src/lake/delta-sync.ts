@@ -9,7 +9,7 @@ import type { Commit } from './commit-log.js';
 import {
   deltaEntryActions, deltaEntryName, deltaEntryText, deltaLogDir, deltaPath, deltaSchemaProblem, deltaTableId, deltaVersion, type DeltaFile,
 } from './delta-log.js';
-import { CHECKPOINT_INTERVAL, checkpointName, writeCheckpoint } from './delta-checkpoint.js';
+import { CHECKPOINT_INTERVAL, checkpointName, emptyReplay, writeCheckpoint } from './delta-checkpoint.js';
 import type { LakeLayout } from './layout.js';
 
 /**
@@ -62,6 +62,7 @@ export async function syncDeltaLog(layout: LakeLayout, commits: Commit[]): Promi
   // The checkpoints of the versions written, and the latest one due (a crash may have cut it).
   const logged = (v: number) => written.includes(v) || present.has(deltaEntryName(v));
   const due = new Set([...written, checkpoint].filter((v) => v > 0 && v % CHECKPOINT_INTERVAL === 0 && logged(v)));
-  for (const version of [...due].sort((a, b) => a - b)) await writeCheckpoint(layout, version);
+  const replay = emptyReplay();
+  for (const version of [...due].sort((a, b) => a - b)) await writeCheckpoint(layout, version, replay);
   return written;
 }

@@ -53,6 +53,8 @@ async function webHdfsAddress(fsUri: string, host: string, given: string | undef
     if (!/^https?:\/\/[^/]+\/?$/.test(explicit)) throw new LakeLocationError(`--webhdfs ${explicit}: expected http://HOST:PORT`);
     return explicit.replace(/\/$/, '');
   }
+  // Only a cluster on this machine can be the one `subsnap hdfs start` recorded.
+  if (host !== '127.0.0.1') return defaultWebHdfs(host);
   let local;
   try {
     local = await readClusterRecord(defaultHdfsStateDir());
@@ -60,9 +62,10 @@ async function webHdfsAddress(fsUri: string, host: string, given: string | undef
     // A damaged record would otherwise send the lake to port 9870 without a word.
     throw new LakeLocationError(`the WebHDFS address of ${fsUri} is not given (--webhdfs) and the local cluster's record cannot be read: ${(error as Error).message}`);
   }
-  if (local?.uri === fsUri) return local.webhdfs;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${DEFAULT_WEBHDFS_PORT}`;
+  return local?.uri === fsUri ? local.webhdfs : defaultWebHdfs(host);
 }
+
+const defaultWebHdfs = (host: string) => `http://${host.includes(':') ? `[${host}]` : host}:${DEFAULT_WEBHDFS_PORT}`;
 
 export async function resolveLake(lake: string, options: { webhdfs?: string } = {}): Promise<LakeLocation> {
   if (/^hdfs:/i.test(lake)) {

@@ -113,7 +113,7 @@ async function journalLag(layout: LakeLayout, commits: Commit[]): Promise<Report
 export async function gatherReport(engine: Engine, config: Config, layout: LakeLayout, options: { versions: number }): Promise<ReportData> {
   const { commits, files } = await readHistory(layout);
   const shown = commits.slice(-Math.max(1, options.versions));
-  const current = await resolveVersion(layout);
+  const current = await resolveVersion(layout, {}, commits);
   const checks = await validateSnapshot(engine, config, current);
   return {
     lake: lakeName(layout),

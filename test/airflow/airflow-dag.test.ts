@@ -7,14 +7,13 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { runSetupScript } from '../../src/services/setup-script.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 describe('Airflow DAG subscription_snapshot', { timeout: 1_800_000 }, () => {
-  it('passes its pytest suite (integrity + end-to-end dags test)', (t) => {
-    const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-airflow.sh')], { encoding: 'utf8' });
-    assert.equal(setup.status, 0, setup.stderr);
-    const venv = setup.stdout.trim().split('\n').at(-1)!;
+  it('passes its pytest suite (integrity + end-to-end dags test)', async (t) => {
+    const venv = await runSetupScript('setup-airflow.sh');
     const pytest = spawnSync(path.join(venv, 'bin', 'python'), ['-m', 'pytest', '-p', 'no:cacheprovider', '-q', 'tests'], {
       cwd: path.join(root, 'airflow'),
       encoding: 'utf8',

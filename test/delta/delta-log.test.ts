@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { subsnap } from '../support/cli.js';
+import { ndjson, ok, subsnap } from '../support/cli.js';
 import { deltaReadersPython, lakeWithSchemaChanges } from '../support/delta-log.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,14 +36,8 @@ function readDelta(lake: string): Read {
   return JSON.parse(result.stdout) as Read;
 }
 
-const ok = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const result = await subsnap(args, env);
-  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-};
-const rowsOf = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-const show = async (lake: string, version: number) => rowsOf(await ok(['show', '--json', '--limit', '1000000', '--version', String(version), '--lake', lake]));
-const commits = async (lake: string) => rowsOf(await ok(['log', '--json', '--lake', lake]));
+const show = async (lake: string, version: number) => ndjson(await ok(['show', '--json', '--limit', '1000000', '--version', String(version), '--lake', lake]));
+const commits = async (lake: string) => ndjson(await ok(['log', '--json', '--lake', lake]));
 const entries = async (lake: string) => (await readdir(path.join(lake, 'snapshot', '_delta_log'))).filter((n) => n.endsWith('.json')).sort();
 const actions = async (lake: string, deltaVersion: number) =>
   (await readFile(path.join(lake, 'snapshot', '_delta_log', `${String(deltaVersion).padStart(20, '0')}.json`), 'utf8'))
@@ -51,7 +45,7 @@ const actions = async (lake: string, deltaVersion: number) =>
 
 describe('the snapshot as a Delta Lake table', { timeout: 900_000 }, () => {
   before(async () => {
-    python = deltaReadersPython();
+    python = await deltaReadersPython();
     base = await mkdtemp(path.join(os.tmpdir(), 'subsnap-delta-'));
   });
   after(async () => {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
-import { subsnap } from '../support/cli.js';
+import { ok } from '../support/cli.js';
 import { lakeWithSchemaChanges } from '../support/delta-log.js';
 import { startTestSpark, type TestSparkServer } from '../support/spark-server.js';
 
@@ -18,11 +18,6 @@ let spark: TestSparkServer;
 let engine: Engine;
 let base: string;
 
-const ok = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const result = await subsnap(args, env);
-  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-};
 const commits = async (lake: string) => (await ok(['log', '--json', '--lake', lake])).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 const table = (lake: string) => `delta.${engine.dialect.identifier(path.join(lake, 'snapshot'))}`;
 

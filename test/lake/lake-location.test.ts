@@ -1,6 +1,6 @@
 // What --lake names: a local folder, a file:// URI, or an HDFS folder and how its WebHDFS address is found.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -64,6 +64,17 @@ describe('lake location', () => {
       await withEnv({ SUBSNAP_HDFS_STATE: state, SUBSNAP_WEBHDFS: undefined }, async () => {
         await assert.rejects(resolveLake('hdfs://127.0.0.1:18020/lake'), (e: Error) => e instanceof LakeLocationError && /cluster\.json is not JSON/.test(e.message));
         assert.equal(await webhdfs('hdfs://127.0.0.1:18020/lake', { webhdfs: 'http://127.0.0.1:5' }), 'http://127.0.0.1:5');
+        assert.equal(await webhdfs('hdfs://nn.example:8020/lake'), 'http://nn.example:9870', 'another host: the local record is not read');
+      });
+      // A record that cannot be read (a folder in its place) is said too; only a missing one is no record.
+      await rm(path.join(state, 'cluster.json'));
+      await mkdir(path.join(state, 'cluster.json'));
+      await withEnv({ SUBSNAP_HDFS_STATE: state, SUBSNAP_WEBHDFS: undefined }, async () => {
+        await assert.rejects(resolveLake('hdfs://127.0.0.1:18020/lake'), /cluster\.json cannot be read: EISDIR/);
+      });
+      await rm(path.join(state, 'cluster.json'), { recursive: true });
+      await withEnv({ SUBSNAP_HDFS_STATE: state, SUBSNAP_WEBHDFS: undefined }, async () => {
+        assert.equal(await webhdfs('hdfs://127.0.0.1:18020/lake'), 'http://127.0.0.1:9870', 'no record: the default port');
       });
     } finally {
       await rm(state, { recursive: true, force: true });

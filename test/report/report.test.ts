@@ -10,15 +10,10 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { ReportData } from '../../src/report/report-data.js';
-import { subsnap } from '../support/cli.js';
+import { ok } from '../support/cli.js';
 
 const CHROMIUM = process.env.SUBSNAP_CHROMIUM ?? '/usr/bin/chromium';
 
-const ok = async (args: string[]) => {
-  const result = await subsnap(args);
-  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-};
 
 /** The data the page embeds (the JSON its charts are drawn from). */
 function embedded(html: string): ReportData {

@@ -1,4 +1,5 @@
 // Runs the built CLI as a user would: a child process on real files.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,3 +32,13 @@ export async function runJson(lake: string, extra: string[] = [], env: NodeJS.Pr
   if (result.code !== 0) throw new Error(`subsnap run failed (${result.code}): ${result.stderr}`);
   return JSON.parse(result.stdout) as Record<string, any>;
 }
+
+/** A command's output; fails the test (with the command and its error output) on a non-zero exit. */
+export async function ok(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const result = await subsnap(args, env);
+  assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** The records of NDJSON output (`--json` of show, log…). */
+export const ndjson = <T = Record<string, any>>(text: string): T[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);

@@ -2,7 +2,6 @@
 // nature (times, the table id, data file names and sizes, which each engine picks): commitInfo's
 // operation and tags, metaData's schema and configuration, and the version folders removed and added.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
 import type { LakeStorage } from '../../src/lake/storage/lake-storage.js';
 import { localStorage } from '../../src/lake/storage/local-storage.js';
 import { subsnap } from './cli.js';
+import { runSetupScript } from '../../src/services/setup-script.js';
 
 type Action = Record<string, Record<string, unknown>>;
 
@@ -67,9 +67,6 @@ export async function regionConfig(work: string): Promise<string> {
 }
 
 /** The Python of the Delta readers' venv (delta-rs, pandas, DuckDB, the Trino client), installed by scripts/setup-delta.sh. */
-export function deltaReadersPython(): string {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-delta.sh')], { encoding: 'utf8', timeout: 900_000 });
-  assert.equal(setup.status, 0, setup.stderr);
-  return path.join(setup.stdout.trim().split('\n').at(-1)!, 'bin', 'python');
+export async function deltaReadersPython(): Promise<string> {
+  return path.join(await runSetupScript('setup-delta.sh'), 'bin', 'python');
 }

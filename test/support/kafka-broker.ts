@@ -7,11 +7,10 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from './free-port.js';
+import { runSetupScript } from '../../src/services/setup-script.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface TestKafka {
   brokers: string;
@@ -21,9 +20,7 @@ export interface TestKafka {
 }
 
 export async function startTestKafka(): Promise<TestKafka> {
-  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-kafka.sh')], { encoding: 'utf8' });
-  if (setup.status !== 0) throw new Error(`setup-kafka.sh failed:\n${setup.stderr}`);
-  const lib = setup.stdout.trim().split('\n').at(-1)!;
+  const lib = await runSetupScript('setup-kafka.sh');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
   const properties = path.join(dir, 'server.properties');

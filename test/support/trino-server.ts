@@ -1,16 +1,16 @@
 // A Trino server for the tests, with the Delta Lake connector as catalog `delta` over the local file
 // system and a file metastore: installed (scripts/setup-trino.sh) and started by the test setup on a
 // free loopback port, stopped at the end.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
+import { setupScriptLines } from '../../src/services/setup-script.js';
+import { stopProcessGroup, signalGroup } from '../../src/services/processes.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface TestTrino {
   port: number;
@@ -52,7 +52,7 @@ async function waitStarted(child: ChildProcess, port: number, environment: strin
   while (Date.now() < deadline) {
     if (ended(child)) throw new Error(`Trino exited (${child.exitCode ?? child.signalCode}):\n${(await readFile(log, 'utf8')).slice(-4000)}`);
     try {
-      const info = await (await fetch(`http://127.0.0.1:${port}/v1/info`)).json() as { starting?: boolean; environment?: string };
+      const info = await (await fetch(`http://127.0.0.1:${port}/v1/info`, { signal: AbortSignal.timeout(2_000) })).json() as { starting?: boolean; environment?: string };
       if (info.starting === false && info.environment === environment) return;
     } catch { /* not listening yet */ }
     await sleep(500);
@@ -61,9 +61,7 @@ async function waitStarted(child: ChildProcess, port: number, environment: strin
 }
 
 export async function startTestTrino(timeoutMs = 300_000): Promise<TestTrino> {
-  const setup = spawnSync('bash', [path.join(root, 'scripts', 'setup-trino.sh')], { encoding: 'utf8', timeout: 900_000 });
-  if (setup.status !== 0) throw new Error(`setup-trino.sh failed: ${setup.stderr}`);
-  const [home, javaHome] = setup.stdout.trim().split('\n').slice(-2) as [string, string];
+  const [home, javaHome] = (await setupScriptLines('setup-trino.sh')).slice(-2) as [string, string];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-trino-'));
   const port = await freePort();
   const environment = `subsnap_test_${process.pid}_${port}`;
@@ -76,25 +74,19 @@ export async function startTestTrino(timeoutMs = 300_000): Promise<TestTrino> {
     detached: true,
   });
   closeSync(out);
-  // The server's process group: signalled whatever state it is in (gone already is fine).
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      if (child.pid) process.kill(-child.pid, sig);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
+  // A test process that ends without its after() hook (an error, or a signal: the test runner's
+  // timeout, Ctrl-C) still ends the server, which runs in a process group of its own.
+  const kill = () => signalGroup(child.pid!, 'SIGKILL');
+  const onSignal = (signal: NodeJS.Signals) => {
+    kill();
+    process.kill(process.pid, signal);
   };
-  // A test process that ends without its after() hook still ends the server.
-  const onExit = () => signal('SIGKILL');
-  process.once('exit', onExit);
+  process.once('exit', kill);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
   const stop = async () => {
-    process.off('exit', onExit);
-    if (!ended(child)) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      signal('SIGTERM');
-      await Promise.race([exited, sleep(20_000)]);
-      if (!ended(child)) signal('SIGKILL');
-    }
+    process.off('exit', kill);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
+    if (!ended(child)) await stopProcessGroup(child.pid!, 20_000);
     await rm(dir, { recursive: true, force: true });
   };
   try {

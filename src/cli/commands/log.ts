@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { readHistory } from '../../core/lake-history.js';
+import { committedVersions } from '../../core/lake-history.js';
 import { lakeConfigFrom, withCommon } from '../common-options.js';
 import { withExitCodes } from '../exit-codes.js';
 import { formatLog } from '../tables.js';
@@ -11,7 +11,7 @@ export function logCommand(): Command {
     .option('--json', 'print the commit records as NDJSON')
     .action(async (flags) => {
       const { lake } = await lakeConfigFrom(flags);
-      const { commits } = await readHistory(lake);
+      const commits = await committedVersions(lake);
       console.log(flags.json ? commits.map((c) => JSON.stringify(c)).join('\n') : formatLog(commits));
     });
   return withExitCodes(command, { ok: 'the history was printed' });

@@ -11,11 +11,15 @@ const READS_AT_ONCE = 16;
 export type FileRead = { file: string; stored: StoredText | undefined } | { file: string; error: Error };
 
 export async function readFiles(storage: LakeStorage, files: readonly string[]): Promise<FileRead[]> {
-  const reads: FileRead[] = [];
-  for (let start = 0; start < files.length; start += READS_AT_ONCE) {
-    const batch = files.slice(start, start + READS_AT_ONCE);
-    const settled = await Promise.allSettled(batch.map((file) => storage.read(file)));
-    reads.push(...settled.map((s, i): FileRead => (s.status === 'fulfilled' ? { file: batch[i]!, stored: s.value } : { file: batch[i]!, error: s.reason as Error })));
-  }
+  const reads: FileRead[] = new Array(files.length);
+  let next = 0;
+  // A few readers, each taking the next file as soon as its last one is read.
+  const reader = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      const file = files[i]!;
+      reads[i] = await storage.read(file).then((stored) => ({ file, stored }), (error: Error) => ({ file, error }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, files.length) }, reader));
   return reads;
 }
