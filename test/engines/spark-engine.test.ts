@@ -225,8 +225,9 @@ describe("Spark's own line reader, split in tiny pieces, equals the model", { ti
       // and counterexample, rather than shrunk for longer than the suite's time limit.
       { numRuns: Number(process.env.SUBSNAP_PROPERTY_RUNS ?? 12), endOnFailure: true },
     );
-    // Most files span several splits (a gzip file is one): the reader was put to the test.
-    assert.ok(splitsRead > 2 * filesRead, `${splitsRead} splits with lines in ${filesRead} files`);
+    // Files were read in several pieces (a gzip file, or one of a line or two, is one piece): the
+    // reader was put to the test. Read whole, each file would be one piece.
+    assert.ok(splitsRead > filesRead, `${splitsRead} pieces with lines in ${filesRead} files`);
   });
 });
 
