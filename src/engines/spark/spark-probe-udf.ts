@@ -50,7 +50,8 @@ async function serverProbeDigest(client: SparkConnectClient): Promise<string | u
     const [row] = await client.query(`SELECT reflect('${PROBE_CLASS}', 'jarSha256') AS digest`);
     return String(row?.digest);
   } catch (error) {
-    if (/UNEXPECTED_CLASS_TYPE|ClassNotFound|not found/i.test(String((error as Error).message))) return undefined;
+    // Only "no such class" means no probe there; any other failure is said, not taken for that.
+    if ((error as SparkConnectError).errorClass === 'DATATYPE_MISMATCH.UNEXPECTED_CLASS_TYPE') return undefined;
     throw error;
   }
 }
