@@ -1,6 +1,6 @@
 import type { SqlDialect } from '../engine.js';
 import { possessive } from '../json-lexicon.js';
-import { PROBE_FUNCTION, PROBE_NAME_SEPARATOR, PROBE_TYPES } from './spark-probe-udf.js';
+import { PROBE_FUNCTION, PROBE_NAME_SEPARATOR } from './spark-probe-udf.js';
 
 /** The one way text becomes a Spark string literal: backslashes escape in Spark's default string syntax. */
 const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
@@ -96,9 +96,8 @@ export const sparkDialect: SqlDialect = {
 
   probeJson(records, fields) {
     // One strict pass per record by the record probe (a Java UDF over Jackson, spark/udf/): computed
-    // once in an inner projection, its fields read by the outer one.
-    const type = (i: number) => `CASE substr(p.t, ${i + 1}, 1) ${Object.entries(PROBE_TYPES).map(([k, v]) => `WHEN '${k}' THEN '${v}'`).join(' ')} END`;
-    const members = fields.map((_, i) => `${type(i)} AS t_${i}, p.s[${i}] AS s_${i}`).join(', ');
+    // once in an inner projection, its fields (each member's type word and text) read by the outer one.
+    const members = fields.map((_, i) => `p.t[${i}] AS t_${i}, p.s[${i}] AS s_${i}`).join(', ');
     return `SELECT *, p.is_json AS is_json, COALESCE(p.is_object, FALSE) AS is_object, COALESCE(p.duplicate_names, FALSE) AS duplicate_names, ${members}
       FROM (SELECT r.*, ${PROBE_FUNCTION}(r.raw, ${literal(fields.join(PROBE_NAME_SEPARATOR))}) AS p FROM (${records}) r) x`;
   },

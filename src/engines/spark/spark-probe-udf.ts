@@ -15,8 +15,6 @@ const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 export const PROBE_FUNCTION = 'subsnap_probe_record';
 /** Separates the names in the probe's second argument (a name never holds a control character). */
 export const PROBE_NAME_SEPARATOR = '\u0001';
-/** The probe's type letters, in the contract's words. */
-export const PROBE_TYPES: Record<string, string> = { m: 'missing', n: 'null', s: 'string', i: 'integer', d: 'number', b: 'boolean', o: 'object', a: 'array' };
 const PROBE_CLASS = 'subsnap.spark.ProbeRecord';
 const JAR = 'subsnap-spark.jar';
 
@@ -28,14 +26,14 @@ export function probeJarPath(): string {
 const text = { string: {} };
 const flag = { boolean: {} };
 const texts = { array: { element_type: text, contains_null: true } };
-/** struct(is_json, is_object, duplicate_names, t string, s array<string>): see ProbeRecord.java. */
+/** struct(is_json, is_object, duplicate_names, t array<string>, s array<string>): see ProbeRecord.java. */
 const OUTPUT = {
   struct: {
     fields: [
       { name: 'is_json', data_type: flag, nullable: true },
       { name: 'is_object', data_type: flag, nullable: true },
       { name: 'duplicate_names', data_type: flag, nullable: true },
-      { name: 't', data_type: text, nullable: true },
+      { name: 't', data_type: texts, nullable: true },
       { name: 's', data_type: texts, nullable: true },
     ],
   },
