@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type ConfigInput } from '../../src/core/config.js';
@@ -15,7 +15,7 @@ import { migrateSnapshot } from '../../src/core/migrate.js';
 import { openDuckDb } from '../../src/engines/duckdb/duckdb-engine.js';
 import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
-import { SparkConnectClient } from '../../src/engines/spark/spark-connect-client.js';
+import { SparkConnectClient, type SparkConnectError } from '../../src/engines/spark/spark-connect-client.js';
 import { probeJarPath } from '../../src/engines/spark/spark-probe-udf.js';
 import { parseSparkRemote } from '../../src/engines/spark/spark-remote.js';
 import { writeJournal } from '../../src/generate/journal.js';
@@ -385,6 +385,42 @@ describe('Spark endpoint errors name the endpoint and commit nothing', { timeout
       assert.match(result.stderr, /server at sc:\/\/127\.0\.0\.1:\d+ has another build of subsnap's record probe on its class path .*restart it/);
     } finally {
       await removeLake(parent);
+    }
+  });
+
+  it('sessions: the next engine continues the last closed one, an engine open at the same time has its own, a session the server closed is replaced', async () => {
+    const slots = await tempLake();
+    const saved = process.env.SUBSNAP_SPARK_SESSIONS;
+    process.env.SUBSNAP_SPARK_SESSIONS = slots;
+    const mark = (engine: Engine) => engine.query('SELECT x FROM session_mark').then((rows) => rows.map((r) => r.x), (error: SparkConnectError) => error.errorClass);
+    try {
+      const first = await openSpark(spark.remote);
+      await first.run('CREATE OR REPLACE TEMP VIEW session_mark AS SELECT 7 AS x');
+      const concurrent = await openSpark(spark.remote);
+      assert.equal(await mark(concurrent), 'TABLE_OR_VIEW_NOT_FOUND', 'an engine open at the same time is in another session');
+      await concurrent.close();
+      await first.close();
+      const next = await openSpark(spark.remote);
+      assert.deepEqual(await mark(next), [7], 'the next engine is in the session the first one left');
+      await next.close();
+      // The server ends the slot's session (as it does after its idle timeout): the slot names a new one.
+      const [idFile] = (await readdir(slots)).filter((f) => f.endsWith('-0.session'));
+      const id = (await readFile(path.join(slots, idFile!), 'utf8')).trim();
+      await new SparkConnectClient(parseSparkRemote(spark.remote), id).close();
+      const renewed = await openSpark(spark.remote);
+      assert.equal(await mark(renewed), 'TABLE_OR_VIEW_NOT_FOUND');
+      assert.deepEqual(await renewed.query('SELECT 1 AS one'), [{ one: 1 }]);
+      await renewed.close();
+      assert.notEqual((await readFile(path.join(slots, idFile!), 'utf8')).trim(), id);
+      // A slot folder that cannot be made (under a file): a session of its own, the run goes on.
+      process.env.SUBSNAP_SPARK_SESSIONS = path.join(slots, idFile!, 'below-a-file');
+      const unslotted = await openSpark(spark.remote);
+      assert.equal(await mark(unslotted), 'TABLE_OR_VIEW_NOT_FOUND');
+      await unslotted.close();
+    } finally {
+      if (saved === undefined) delete process.env.SUBSNAP_SPARK_SESSIONS;
+      else process.env.SUBSNAP_SPARK_SESSIONS = saved;
+      await removeLake(slots);
     }
   });
 

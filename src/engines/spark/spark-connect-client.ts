@@ -63,10 +63,13 @@ export interface QueryResult {
 }
 
 export class SparkConnectClient {
-  readonly sessionId = randomUUID();
   private readonly client: grpc.Client & Record<string, any>;
 
-  constructor(readonly remote: SparkRemote) {
+  /**
+   * `sessionId` names the server-side session (a new one by default); with `keepSession` closing
+   * leaves that session open on the server, for the next process that takes its slot.
+   */
+  constructor(readonly remote: SparkRemote, readonly sessionId: string = randomUUID(), private readonly keepSession = false) {
     const Service = loadService();
     const credentials = remote.useSsl ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
     this.client = new Service(`${remote.host}:${remote.port}`, credentials, {
@@ -176,12 +179,16 @@ export class SparkConnectClient {
     });
   }
 
-  /** Ends the server-side session (its temporary views and cached tables) and the channel. */
+  /** Ends the server-side session (its temporary views and cached tables), unless kept, and the channel. */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => {
+    if (!this.keepSession) await this.releaseSession();
+    this.client.close();
+  }
+
+  private releaseSession(): Promise<void> {
+    return new Promise<void>((resolve) => {
       this.client.ReleaseSession({ session_id: this.sessionId, user_context: { user_id: this.remote.userId }, client_type: 'subsnap' },
         this.metadata(), { deadline: Date.now() + 10_000 }, () => resolve());
     });
-    this.client.close();
   }
 }

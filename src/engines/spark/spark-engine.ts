@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import type { Engine, Row } from '../engine.js';
 import { SparkConnectClient, SparkConnectError } from './spark-connect-client.js';
 import { literalPath, sparkDialect } from './spark-dialect.js';
-import { registerProbe } from './spark-probe-udf.js';
+import { probeJarDigest, registerProbe } from './spark-probe-udf.js';
 import { parseSparkRemote } from './spark-remote.js';
+import { claimSessionSlot } from './spark-session-slot.js';
 
 /** Spark versions whose SQL the dialect is written for (variant functions came with 4.0). */
 const SUPPORTED_MAJOR = 4;
@@ -17,15 +18,27 @@ function plain(value: unknown): unknown {
 /** The Spark engine: the same fold, executed by a Spark Connect server. */
 export async function openSpark(remoteUrl: string): Promise<Engine> {
   const remote = parseSparkRemote(remoteUrl);
-  const client = new SparkConnectClient(remote);
+  // A slot's session when one is free (a cache: a folder that cannot be written means a new session).
+  const slot = await claimSessionSlot(remote, (await probeJarDigest()) ?? 'none').catch(() => undefined);
+  let client = new SparkConnectClient(remote, slot?.sessionId, slot !== undefined);
   try {
-    const version = await client.sparkVersion();
+    let version: string;
+    try {
+      version = await client.sparkVersion();
+    } catch (error) {
+      // The server ended the slot's session (idle too long, or released): the slot names a new one.
+      if (!slot || (error as SparkConnectError).errorClass !== 'INVALID_HANDLE.SESSION_CLOSED') throw error;
+      await client.close();
+      client = new SparkConnectClient(remote, await slot.renew(), true);
+      version = await client.sparkVersion();
+    }
     if (Number(version.split('.')[0]) !== SUPPORTED_MAJOR) {
       throw new SparkConnectError(`the Spark Connect server at ${remote.display} runs Spark ${version}; subsnap needs Spark ${SUPPORTED_MAJOR}.x`);
     }
     await registerProbe(client, remote.display);
   } catch (error) {
     await client.close().catch(() => undefined);
+    await slot?.release();
     throw error;
   }
   const views = new Set<string>();
@@ -53,6 +66,15 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
       }
       return sparkDialect.identifier(name);
     },
-    close: () => client.close(),
+    async close() {
+      try {
+        // A kept session is handed on without this run's views (the fold drops its own); a view
+        // left behind is harmless (every run replaces a view before it reads it).
+        if (slot) for (const name of views) await client.sql(`DROP VIEW IF EXISTS ${sparkDialect.identifier(name)}`).catch(() => undefined);
+      } finally {
+        await client.close();
+        await slot?.release();
+      }
+    },
   };
 }

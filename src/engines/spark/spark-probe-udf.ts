@@ -39,6 +39,12 @@ const OUTPUT = {
   },
 };
 
+/** The SHA-256 (hex) of this build's probe jar, or undefined when it is missing. */
+export async function probeJarDigest(): Promise<string | undefined> {
+  const bytes = await fs.readFile(probeJarPath()).catch(() => undefined);
+  return bytes && createHash('sha256').update(bytes).digest('hex');
+}
+
 /**
  * The digest of the probe class the server has on its class path (`subsnap spark start` puts the jar
  * there), or undefined when it has none (a cluster subsnap did not start).
