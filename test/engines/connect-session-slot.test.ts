@@ -11,7 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { formatLockRecord, LOCK_PROTOCOL } from '../../src/lake/lock-record.js';
 import { parseSparkRemote } from '../../src/engines/spark/spark-remote.js';
-import { claimSessionSlot, SESSION_SLOTS, sessionSlotDir, type SessionSlot } from '../../src/engines/spark/spark-session-slot.js';
+import { openSpark } from '../../src/engines/spark/spark-engine.js';
+import { probeJarDigest } from '../../src/engines/spark/spark-probe-udf.js';
+import { claimSessionSlot, SESSION_SLOTS, sessionSlotDir, systemIdentity, type SessionSlot } from '../../src/engines/spark/spark-session-slot.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const remote = parseSparkRemote('sc://127.0.0.1:15002');
@@ -25,16 +27,25 @@ before(async () => {
 after(() => rm(dir, { recursive: true, force: true }));
 const fresh = () => path.join(dir, `case-${++n}`);
 
-/** A child process that claims a slot in `where`, prints its session and holds it until killed. */
-function holder(where: string): Promise<{ sessionId: string; stop: () => void }> {
+/** A child process that claims a slot in `where`, prints its session and holds it until stopped. */
+function holder(where: string): Promise<{ sessionId: string; stop: () => Promise<void> }> {
   const code = `import { claimSessionSlot } from ${JSON.stringify(path.join(root, 'src/engines/spark/spark-session-slot.ts'))};
     import { parseSparkRemote } from ${JSON.stringify(path.join(root, 'src/engines/spark/spark-remote.ts'))};
     const slot = await claimSessionSlot(parseSparkRemote('sc://127.0.0.1:15002'), 'probe', ${JSON.stringify(where)});
     console.log(slot ? slot.sessionId : 'none'); setInterval(() => {}, 1000);`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    child.kill('SIGKILL');
+    await exited;
+  };
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve({ sessionId: line, stop: () => child.kill('SIGKILL') }));
-    child.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
+    const timer = setTimeout(() => void stop().then(() => reject(new Error('the holder printed nothing in 30 s'))), 30_000);
+    createInterface({ input: child.stdout }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve({ sessionId: line, stop });
+    });
+    void exited.then(() => reject(new Error('the holder exited')));
   });
 }
 
@@ -81,9 +92,8 @@ describe('Spark session slots', () => {
       await mine.release();
       assert.notEqual((await claimSessionSlot(remote, 'probe', where).then(async (s) => { await s!.release(); return s!.sessionId; })), other.sessionId);
     } finally {
-      other.stop();
+      await other.stop();
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const taken = (await claimSessionSlot(remote, 'probe', where))!;
     assert.equal(taken.sessionId, other.sessionId, 'slot 0, its process gone, is taken over with its session');
     await taken.release();
@@ -106,8 +116,41 @@ describe('Spark session slots', () => {
     const afterTorn = (await claimSessionSlot(remote, 'probe', where))!;
     assert.match(afterTorn.sessionId, UUID);
     assert.notEqual(afterTorn.sessionId, id);
-    assert.equal((await readFile(path.join(where, `${lockName}.session`), 'utf8')).trim(), afterTorn.sessionId);
+    assert.equal(JSON.parse(await readFile(path.join(where, `${lockName}.session`), 'utf8')).session, afterTorn.sessionId);
     await afterTorn.release();
+  });
+
+  it('a session made by another system (a copied folder, another boot or process namespace) is never continued', async () => {
+    const where = fresh();
+    const here = systemIdentity();
+    const made = (await claimSessionSlot(remote, 'probe', where, here))!;
+    await made.release();
+    for (const elsewhere of [{ ...here, host: `${here.host}-copy` }, { ...here, boot: 'another-boot' }, { ...here, pidNamespace: 'pid:[1]' }]) {
+      const slot = (await claimSessionSlot(remote, 'probe', where, elsewhere))!;
+      assert.equal(slot.index, 0);
+      assert.notEqual(slot.sessionId, made.sessionId, JSON.stringify(elsewhere));
+      await slot.release();
+    }
+    const [sessionFile] = (await readdir(where)).filter((f) => f.endsWith('-0.session'));
+    await writeFile(path.join(where, sessionFile!), `${made.sessionId}\n`);
+    const fromBareName = (await claimSessionSlot(remote, 'probe', where, here))!;
+    assert.notEqual(fromBareName.sessionId, made.sessionId, 'a bare name, without whose it is, is not continued');
+    await assert.rejects(fromBareName.release().then(() => fromBareName.renew()), /after releasing it/);
+  });
+
+  it('a failed open frees its slot', async () => {
+    const where = fresh();
+    const saved = process.env.SUBSNAP_SPARK_SESSIONS;
+    process.env.SUBSNAP_SPARK_SESSIONS = where;
+    try {
+      await assert.rejects(openSpark('sc://127.0.0.1:1'));
+    } finally {
+      if (saved === undefined) delete process.env.SUBSNAP_SPARK_SESSIONS;
+      else process.env.SUBSNAP_SPARK_SESSIONS = saved;
+    }
+    const slot = (await claimSessionSlot(parseSparkRemote('sc://127.0.0.1:1'), (await probeJarDigest()) ?? 'none', where))!;
+    assert.equal(slot.index, 0);
+    await slot.release();
   });
 
   it('renew names a new session for the slot, kept for the next claim; another server, user, token or probe build has other slots', async () => {

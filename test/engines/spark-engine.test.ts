@@ -388,42 +388,6 @@ describe('Spark endpoint errors name the endpoint and commit nothing', { timeout
     }
   });
 
-  it('sessions: the next engine continues the last closed one, an engine open at the same time has its own, a session the server closed is replaced', async () => {
-    const slots = await tempLake();
-    const saved = process.env.SUBSNAP_SPARK_SESSIONS;
-    process.env.SUBSNAP_SPARK_SESSIONS = slots;
-    const mark = (engine: Engine) => engine.query('SELECT x FROM session_mark').then((rows) => rows.map((r) => r.x), (error: SparkConnectError) => error.errorClass);
-    try {
-      const first = await openSpark(spark.remote);
-      await first.run('CREATE OR REPLACE TEMP VIEW session_mark AS SELECT 7 AS x');
-      const concurrent = await openSpark(spark.remote);
-      assert.equal(await mark(concurrent), 'TABLE_OR_VIEW_NOT_FOUND', 'an engine open at the same time is in another session');
-      await concurrent.close();
-      await first.close();
-      const next = await openSpark(spark.remote);
-      assert.deepEqual(await mark(next), [7], 'the next engine is in the session the first one left');
-      await next.close();
-      // The server ends the slot's session (as it does after its idle timeout): the slot names a new one.
-      const [idFile] = (await readdir(slots)).filter((f) => f.endsWith('-0.session'));
-      const id = (await readFile(path.join(slots, idFile!), 'utf8')).trim();
-      await new SparkConnectClient(parseSparkRemote(spark.remote), id).close();
-      const renewed = await openSpark(spark.remote);
-      assert.equal(await mark(renewed), 'TABLE_OR_VIEW_NOT_FOUND');
-      assert.deepEqual(await renewed.query('SELECT 1 AS one'), [{ one: 1 }]);
-      await renewed.close();
-      assert.notEqual((await readFile(path.join(slots, idFile!), 'utf8')).trim(), id);
-      // A slot folder that cannot be made (under a file): a session of its own, the run goes on.
-      process.env.SUBSNAP_SPARK_SESSIONS = path.join(slots, idFile!, 'below-a-file');
-      const unslotted = await openSpark(spark.remote);
-      assert.equal(await mark(unslotted), 'TABLE_OR_VIEW_NOT_FOUND');
-      await unslotted.close();
-    } finally {
-      if (saved === undefined) delete process.env.SUBSNAP_SPARK_SESSIONS;
-      else process.env.SUBSNAP_SPARK_SESSIONS = saved;
-      await removeLake(slots);
-    }
-  });
-
   it('a Spark error surfaces with its error class', async () => {
     const engine = await openSpark(spark.remote);
     try {
@@ -434,6 +398,53 @@ describe('Spark endpoint errors name the endpoint and commit nothing', { timeout
       });
     } finally {
       await engine.close();
+    }
+  });
+});
+
+describe('Spark sessions kept between runs (session slots)', { timeout: 300_000 }, () => {
+  it('the next engine continues the last closed one without its views, an engine open at the same time has its own, a session the server closed is replaced', async () => {
+    const slots = await tempLake();
+    const saved = process.env.SUBSNAP_SPARK_SESSIONS;
+    process.env.SUBSNAP_SPARK_SESSIONS = slots;
+    // A session setting marks the session (closing drops views, not settings).
+    const mark = (engine: Engine) => engine.query('SET subsnap.test.session_mark').then((rows) => String(rows[0]?.value));
+    const view = (engine: Engine) => engine.query('SELECT x FROM session_view').then((rows) => rows.map((r) => r.x), (error: SparkConnectError) => error.errorClass);
+    try {
+      const first = await openSpark(spark.remote);
+      await first.run('SET subsnap.test.session_mark=7');
+      await first.run('CREATE OR REPLACE TEMP VIEW session_view AS SELECT 7 AS x');
+      const concurrent = await openSpark(spark.remote);
+      assert.notEqual(await mark(concurrent), '7', 'an engine open at the same time is in another session');
+      assert.equal(await view(concurrent), 'TABLE_OR_VIEW_NOT_FOUND');
+      await concurrent.close();
+      await first.close();
+      const next = await openSpark(spark.remote);
+      assert.equal(await mark(next), '7', 'the next engine is in the session the first one left');
+      assert.equal(await view(next), 'TABLE_OR_VIEW_NOT_FOUND', "the session is handed on without the last run's views");
+      await next.close();
+      // The server ends the slot's session (as it does after its idle timeout): the slot names a new one.
+      const [idFile] = (await readdir(slots)).filter((f) => f.endsWith('-0.session'));
+      const sessionIn = async () => String(JSON.parse(await readFile(path.join(slots, idFile!), 'utf8')).session);
+      const id = await sessionIn();
+      await new SparkConnectClient(parseSparkRemote(spark.remote), id).close();
+      const renewed = await openSpark(spark.remote);
+      assert.notEqual(await mark(renewed), '7');
+      assert.deepEqual(await renewed.query('SELECT 1 AS one'), [{ one: 1 }]);
+      await renewed.close();
+      assert.notEqual(await sessionIn(), id);
+      // A slot folder that cannot be made (under a file): each engine has a session of its own.
+      process.env.SUBSNAP_SPARK_SESSIONS = path.join(slots, idFile!, 'below-a-file');
+      const unslotted = await openSpark(spark.remote);
+      await unslotted.run('SET subsnap.test.session_mark=8');
+      await unslotted.close();
+      const unslottedNext = await openSpark(spark.remote);
+      assert.notEqual(await mark(unslottedNext), '8');
+      await unslottedNext.close();
+    } finally {
+      if (saved === undefined) delete process.env.SUBSNAP_SPARK_SESSIONS;
+      else process.env.SUBSNAP_SPARK_SESSIONS = saved;
+      await removeLake(slots);
     }
   });
 });

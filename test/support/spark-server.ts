@@ -17,14 +17,14 @@ export interface TestSparkServer {
  * inner loop; tests of tokens then need that server's token in the URL).
  */
 export async function startTestSpark(token?: string, extra: Pick<SparkServerOptions, 'delta'> = {}): Promise<TestSparkServer> {
+  // Session slots of test servers (each on its own port: slots of their own) outside the user's cache.
+  process.env.SUBSNAP_SPARK_SESSIONS ??= path.join(os.tmpdir(), `subsnap-test-spark-sessions-${os.userInfo().uid}`);
   const existing = process.env.SUBSNAP_TEST_SPARK_REMOTE;
   if (existing) {
     const port = Number(/:(\d+)/.exec(existing.slice('sc://'.length))?.[1] ?? 15002);
     return { remote: existing, options: { port, memory: '', cores: 0, stateDir: '' }, stop: async () => undefined };
   }
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-spark-'));
-  // Session slots of test servers (each on its own port: slots of their own) outside the user's cache.
-  process.env.SUBSNAP_SPARK_SESSIONS ??= path.join(os.tmpdir(), 'subsnap-test-spark-sessions');
   // SUBSNAP_TEST_SPARK_MASTER: e.g. local-cluster[2,1,1024], executors in JVMs of their own (test/engines/spark-cluster.test.ts).
   const master = process.env.SUBSNAP_TEST_SPARK_MASTER || undefined;
   // The cluster-shaped server is a cluster subsnap did not start: no record probe on its class path, each session uploads it.

@@ -3,8 +3,8 @@ import type { Engine, Row } from '../engine.js';
 import { SparkConnectClient, SparkConnectError } from './spark-connect-client.js';
 import { literalPath, sparkDialect } from './spark-dialect.js';
 import { probeJarDigest, registerProbe } from './spark-probe-udf.js';
-import { parseSparkRemote } from './spark-remote.js';
-import { claimSessionSlot } from './spark-session-slot.js';
+import { parseSparkRemote, type SparkRemote } from './spark-remote.js';
+import { claimSessionSlot, type SessionSlot } from './spark-session-slot.js';
 
 /** Spark versions whose SQL the dialect is written for (variant functions came with 4.0). */
 const SUPPORTED_MAJOR = 4;
@@ -15,13 +15,18 @@ function plain(value: unknown): unknown {
   return value;
 }
 
-/** The Spark engine: the same fold, executed by a Spark Connect server. */
-export async function openSpark(remoteUrl: string): Promise<Engine> {
-  const remote = parseSparkRemote(remoteUrl);
-  // A slot's session when one is free (a cache: a folder that cannot be written means a new session).
+/** How long handing a kept session on may take before the run ends without it. */
+const HAND_ON_MS = 10_000;
+
+/**
+ * A client of a checked server with the probe registered: in the slot's session when a slot is
+ * free (a cache: a slot folder that cannot be written means a session of the run's own).
+ */
+async function connect(remote: SparkRemote): Promise<{ client: SparkConnectClient; slot: SessionSlot | undefined }> {
   const slot = await claimSessionSlot(remote, (await probeJarDigest()) ?? 'none').catch(() => undefined);
-  let client = new SparkConnectClient(remote, slot?.sessionId, slot !== undefined);
+  let client: SparkConnectClient | undefined;
   try {
+    client = new SparkConnectClient(remote, slot?.sessionId, slot !== undefined);
     let version: string;
     try {
       version = await client.sparkVersion();
@@ -36,11 +41,32 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
       throw new SparkConnectError(`the Spark Connect server at ${remote.display} runs Spark ${version}; subsnap needs Spark ${SUPPORTED_MAJOR}.x`);
     }
     await registerProbe(client, remote.display);
+    return { client, slot };
   } catch (error) {
-    await client.close().catch(() => undefined);
-    await slot?.release();
+    await client?.close().catch(() => undefined);
+    await slot?.release().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Drops every temporary view of a kept session before the next run takes it: what a failed run
+ * left too (views whose text may hold the PII key's pads). Bounded: a stuck server does not hold
+ * the run; its views are then replaced before they are read, as every run does.
+ */
+async function dropTemporaryViews(client: SparkConnectClient): Promise<void> {
+  const drop = async () => {
+    for (const view of await client.query('SHOW VIEWS')) {
+      if (view.isTemporary === true) await client.sql(`DROP VIEW IF EXISTS ${sparkDialect.identifier(String(view.viewName))}`);
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([drop(), new Promise((resolve) => (timer = setTimeout(resolve, HAND_ON_MS)))]).catch(() => undefined).finally(() => clearTimeout(timer));
+}
+
+/** The Spark engine: the same fold, executed by a Spark Connect server. */
+export async function openSpark(remoteUrl: string): Promise<Engine> {
+  const { client, slot } = await connect(parseSparkRemote(remoteUrl));
   const views = new Set<string>();
   return {
     name: 'spark',
@@ -68,12 +94,11 @@ export async function openSpark(remoteUrl: string): Promise<Engine> {
     },
     async close() {
       try {
-        // A kept session is handed on without this run's views (the fold drops its own); a view
-        // left behind is harmless (every run replaces a view before it reads it).
-        if (slot) for (const name of views) await client.sql(`DROP VIEW IF EXISTS ${sparkDialect.identifier(name)}`).catch(() => undefined);
+        if (slot) await dropTemporaryViews(client);
       } finally {
         await client.close();
-        await slot?.release();
+        // The slot is a cache: failing to free it costs the next run its session, never this run's result.
+        await slot?.release().catch(() => undefined);
       }
     },
   };
