@@ -39,10 +39,12 @@ const OUTPUT = {
   },
 };
 
+const digestOf = (jar: Buffer) => createHash('sha256').update(jar).digest('hex');
+
 /** The SHA-256 (hex) of this build's probe jar, or undefined when it is missing. */
 export async function probeJarDigest(): Promise<string | undefined> {
   const bytes = await fs.readFile(probeJarPath()).catch(() => undefined);
-  return bytes && createHash('sha256').update(bytes).digest('hex');
+  return bytes && digestOf(bytes);
 }
 
 /**
@@ -74,7 +76,7 @@ export async function registerProbe(client: SparkConnectClient, server: string):
   const digest = await serverProbeDigest(client);
   if (digest === undefined) {
     await client.addJar(JAR, bytes);
-  } else if (digest !== createHash('sha256').update(bytes).digest('hex')) {
+  } else if (digest !== digestOf(bytes)) {
     throw new SparkConnectError(`the Spark Connect server at ${server} has another build of subsnap's record probe on its class path ` +
       `(started by another subsnap): restart it (subsnap spark stop, then subsnap spark start)`);
   }

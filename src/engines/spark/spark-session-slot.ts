@@ -11,11 +11,12 @@
  * whose liveness this one cannot see, never continue another system's session. When every slot is
  * busy the run gets a session of its own, as before.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs, readFileSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { replaceDurable } from '../../lake/durable-fs.js';
 import { acquireWriterLock, WriterLockError, type WriterLock } from '../../lake/writer-lock.js';
 import type { SparkRemote } from './spark-remote.js';
 
@@ -116,9 +117,7 @@ async function openSlot(index: number, file: string, lock: WriterLock, identity:
   let held = true;
   const write = async () => {
     const record: SessionRecord = { session: randomUUID(), ...identity };
-    const temp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
-    await fs.writeFile(temp, `${JSON.stringify(record)}\n`, { flag: 'wx', mode: 0o600 });
-    await fs.rename(temp, file);
+    await replaceDurable(file, `${JSON.stringify(record)}\n`);
     return record.session;
   };
   const slot: SessionSlot = {
