@@ -155,7 +155,8 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   // records), with what the PII policy does to it decided in this same pass (see quarantineSelect).
   const keptRaw = policies.duplicates === 'reject' ? 'raw' : 'CASE WHEN accepted THEN NULL ELSE raw END';
   const piiPresent = schema.pii.map((name) => `t_${idx(name)} <> 'missing'`).join(' OR ') || 'FALSE';
-  const rawPii = `CASE WHEN NOT COALESCE(is_object, FALSE) OR duplicate_names THEN 'none' WHEN ${piiPresent} THEN 'redact' ELSE 'keep' END`;
+  const rawPii = `CASE ${policies.duplicates === 'reject' ? '' : 'WHEN accepted THEN NULL '}WHEN NOT COALESCE(is_object, FALSE) OR duplicate_names THEN 'none'
+    WHEN ${piiPresent} THEN 'redact' ELSE 'keep' END`;
   statements.push(
     ...temp(
       'checked',

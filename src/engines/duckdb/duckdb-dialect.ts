@@ -1,5 +1,5 @@
 import type { SqlDialect, TextInput } from '../engine.js';
-import { JSON_TOKEN, JSON_TOKENS, NEEDS_EXACT_NUMBERS, TAG_PATTERN } from '../json-lexicon.js';
+import { JSON_TOKEN, JSON_TOKENS, NEEDS_EXACT_NUMBERS, SHORT_NUMBER_JSON_TOKENS, TAG_PATTERN } from '../json-lexicon.js';
 
 /** The one way text becomes a DuckDB string literal: single quotes doubled, nothing else is special. */
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -18,21 +18,30 @@ const TYPES: Record<string, string> = {
 const list = (values: string[]) => `[${values.join(', ')}]`;
 
 /**
- * The contract's JSON type of an extracted value from its JSON text `v` (the first character tells)
- * and its string form `s`. Integers are numbers spelled without fraction or exponent that fit a BIGINT.
+ * The contract's JSON type of an extracted value from its JSON text `v` and that text's first
+ * character `c` (a column: CASE compares it once a branch, so it is not recomputed). A number's text is
+ * also its string form. Integers are numbers spelled without fraction or exponent that fit a BIGINT.
  */
-const plainType = (v: string, s: string) => `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE left(${v}::VARCHAR, 1)
-  WHEN '"' THEN 'string' WHEN 'n' THEN 'null' WHEN 't' THEN 'boolean' WHEN 'f' THEN 'boolean'
-  WHEN '{' THEN 'object' WHEN '[' THEN 'array'
-  ELSE ${numberType(s)} END END`;
+const plainType = (c: string, v: string) => `CASE WHEN ${c} IS NULL THEN 'missing' WHEN ${c} = '"' THEN 'string'
+  WHEN ${c} IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') THEN ${numberType(v)}
+  WHEN ${c} = 'n' THEN 'null' WHEN ${c} IN ('t', 'f') THEN 'boolean' WHEN ${c} = '{' THEN 'object' ELSE 'array' END`;
 const numberType = (text: string) =>
   `CASE WHEN regexp_full_match(${text}, '-?[0-9]+') AND TRY_CAST(${text} AS BIGINT) IS NOT NULL THEN 'integer' ELSE 'number' END`;
+/**
+ * The string form of an extracted value's JSON text `v` (first character `c`), without parsing the
+ * record again: a string's content (its quotes dropped; one with an escape decoded by the parser), a
+ * number's text as the parser gives it, 'true' / 'false', an object's or array's JSON text; NULL for
+ * JSON null and for a missing member.
+ */
+const plainText = (c: string, v: string) => `CASE WHEN ${c} = '"' THEN
+    CASE WHEN contains(${v}, '\\') THEN json_extract_string(${v}, '$') ELSE ${v}[2:-2] END
+  WHEN ${c} <> 'n' THEN ${v} END`;
 /** In the tagged text every string is "S…N" and every number "SN…" (see json-lexicon.ts). */
-const taggedType = (v: string, s: string) => `CASE WHEN ${v} IS NULL THEN 'missing' ELSE CASE left(${v}::VARCHAR, 1)
-  WHEN '"' THEN CASE WHEN suffix(${s}, 'N') THEN 'string' ELSE ${numberType(`${s}[3:]`)} END
-  WHEN 'n' THEN 'null' WHEN 't' THEN 'boolean' WHEN 'f' THEN 'boolean' WHEN '{' THEN 'object' ELSE 'array' END END`;
-const taggedText = (v: string, s: string) =>
-  `CASE WHEN left(${v}::VARCHAR, 1) = '"' THEN CASE WHEN suffix(${s}, 'N') THEN ${s}[2:-2] ELSE ${s}[3:] END ELSE ${s} END`;
+const taggedType = (c: string, s: string) => `CASE WHEN ${c} IS NULL THEN 'missing' WHEN ${c} = '"' THEN
+    CASE WHEN suffix(${s}, 'N') THEN 'string' ELSE ${numberType(`${s}[3:]`)} END
+  WHEN ${c} = 'n' THEN 'null' WHEN ${c} IN ('t', 'f') THEN 'boolean' WHEN ${c} = '{' THEN 'object' ELSE 'array' END`;
+const taggedText = (c: string, s: string) =>
+  `CASE WHEN ${c} = '"' THEN CASE WHEN suffix(${s}, 'N') THEN ${s}[2:-2] ELSE ${s}[3:] END ELSE ${s} END`;
 
 /** A table expression over an explicit list of Parquet paths (aliases from the engine's readPaths: names are data, not patterns); no meaning read into folder names. */
 export function readParquetList(files: string[]): string {
@@ -45,7 +54,7 @@ export function readParquetList(files: string[]): string {
  * probed fields (the usual record), it cannot: only other records pay for the distinct count.
  */
 const duplicateNames = (fieldCount: number) => {
-  const present = Array.from({ length: fieldCount }, (_, i) => `CAST(COALESCE(pv[${i + 1}], tv[${i + 1}]) IS NOT NULL AS INT)`).join(' + ');
+  const present = Array.from({ length: fieldCount }, (_, i) => `CAST(COALESCE(pc_${i}, tc_${i}) IS NOT NULL AS INT)`).join(' + ');
   return `CASE WHEN NOT is_object THEN FALSE WHEN len(json_keys(raw)) = ${present} THEN FALSE
     ELSE len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) END`;
 };
@@ -94,25 +103,33 @@ export const duckdbDialect: SqlDialect = {
   probeJson(records, fields) {
     // Strict JSON: DuckDB's parser also takes trailing commas and NaN, which the token grammar refuses.
     // Numbers come exact: a record whose numbers a double may not hold (16+ digits, an exponent) is
-    // read from its tagged copy, where every number is a string of its own text.
+    // read from its tagged copy, where every number is a string of its own text. The usual record is
+    // told apart by one pass (short_numbers: strict tokens, short numbers); only the others pay for
+    // the general token grammar and the search for long numbers.
     const plainPaths = list(fields.map((f) => literal(jsonPointer(f))));
     const taggedPaths = list(fields.map((f) => literal(jsonPointer(`S${f}N`))));
     const probes = fields.map((_, i) => {
-      const [pv, ps, tv, ts] = [`pv[${i + 1}]`, `ps[${i + 1}]`, `tv[${i + 1}]`, `ts[${i + 1}]`];
-      return `CASE WHEN exact THEN ${plainType(pv, ps)} ELSE ${taggedType(tv, ts)} END AS t_${i},
-        CASE WHEN exact THEN ${ps} ELSE ${taggedText(tv, ts)} END AS s_${i}`;
+      const [pc, pv, tc, ts] = [`pc_${i}`, `pv_${i}`, `tc_${i}`, `ts_${i}`];
+      return `CASE WHEN exact THEN ${plainType(pc, pv)} ELSE ${taggedType(tc, ts)} END AS t_${i},
+        CASE WHEN exact THEN ${plainText(pc, pv)} ELSE ${taggedText(tc, ts)} END AS s_${i}`;
     }).join(',\n');
-    return `SELECT * EXCLUDE (pv, ps, tv, ts, tagged, exact), ${probes}, ${duplicateNames(fields.length)} AS duplicate_names
+    // Each extracted value and its first character in columns of their own: the expressions above
+    // read them without list access or recomputing.
+    const unpacked = fields.map((_, i) =>
+      `pv[${i + 1}]::VARCHAR AS pv_${i}, left(pv[${i + 1}]::VARCHAR, 1) AS pc_${i}, ts[${i + 1}] AS ts_${i}, left(tv[${i + 1}]::VARCHAR, 1) AS tc_${i}`).join(', ');
+    const helpers = ['pv', 'tv', 'ts', 'tagged', 'exact', ...fields.flatMap((_, i) => [`pv_${i}`, `pc_${i}`, `ts_${i}`, `tc_${i}`])];
+    return `SELECT * EXCLUDE (${helpers.join(', ')}), ${probes}, ${duplicateNames(fields.length)} AS duplicate_names
+      FROM (SELECT *, ${unpacked}
       FROM (SELECT *,
               CASE WHEN is_object AND exact THEN json_extract(raw, ${plainPaths}) END AS pv,
-              CASE WHEN is_object AND exact THEN json_extract_string(raw, ${plainPaths}) END AS ps,
               CASE WHEN is_object AND NOT exact THEN json_extract(tagged, ${taggedPaths}) END AS tv,
               CASE WHEN is_object AND NOT exact THEN json_extract_string(tagged, ${taggedPaths}) END AS ts
-            FROM (SELECT *, is_json AND left(ltrim(raw, ' ' || chr(9) || chr(13) || chr(10)), 1) = '{' AS is_object,
+            FROM (SELECT *, CASE WHEN left(raw, 1) = '{' THEN is_json ELSE is_json AND left(ltrim(raw, ' ' || chr(9) || chr(13) || chr(10)), 1) = '{' END AS is_object,
                     CASE WHEN is_json AND NOT exact THEN regexp_replace(raw, ${literal(TAG_PATTERN)}, '"S\\1N\\2"', 'g') END AS tagged
-                  FROM (SELECT r.*, regexp_full_match(r.raw, ${literal(JSON_TOKENS)}) AND json_valid(r.raw) AS is_json,
-                          NOT regexp_matches(r.raw, ${literal(NEEDS_EXACT_NUMBERS)}) AS exact
-                        FROM (${records}) r) a) b) c`;
+                  FROM (SELECT r.* EXCLUDE (short_numbers),
+                          CASE WHEN short_numbers THEN json_valid(r.raw) ELSE regexp_full_match(r.raw, ${literal(JSON_TOKENS)}) AND json_valid(r.raw) END AS is_json,
+                          CASE WHEN short_numbers THEN TRUE ELSE NOT regexp_matches(r.raw, ${literal(NEEDS_EXACT_NUMBERS)}) END AS exact
+                        FROM (SELECT r.*, regexp_full_match(r.raw, ${literal(SHORT_NUMBER_JSON_TOKENS)}) AS short_numbers FROM (${records}) r) r) a) b) c) u`;
   },
 
   memberNamesQuery: (records, limit) =>
