@@ -27,7 +27,7 @@ export function decimalPlainColumn(d: SqlDialect, i: number, precision: number, 
  */
 export function decimalPartColumns(d: SqlDialect, i: number): string[] {
   const part = (group: number) => d.regexpExtract(`s_${i}`, NUMBER_PARTS, group);
-  // The usual number is plain: tested first, the rest of the condition is not evaluated for it.
+  // The usual number is plain: tested first, a hint to engines that evaluate a conjunction in order.
   const isNumber = `NOT dplain_${i} AND t_${i} IN ('integer', 'number')`;
   // The exponent's digits come without leading zeros (group 5), its sign apart (group 4).
   const exponent = `CASE WHEN ${part(5)} = '' THEN 0 WHEN length(${part(5)}) > ${MAX_EXPONENT_DIGITS} THEN NULL

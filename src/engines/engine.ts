@@ -71,7 +71,8 @@ export interface SqlDialect {
   /**
    * The rows of `records` (a `journalRecords` query) with, for each named top-level member i,
    * columns `t_i` (one of missing, null, string, integer, number, boolean, object, array) and `s_i`
-   * (the string's value, the number's exact text as written, or 'true'/'false'); plus booleans
+   * (the string's value, the number's text with the value written, digit for digit: an engine may respell
+   * it, `1.50` as `1.5` or `0.00000000000001` as `1e-14`, never round it; or 'true'/'false'); plus booleans
    * `is_json` (strict RFC 8259, see docs/SEMANTICS.md), `is_object`, `duplicate_names` (a member
    * name appears twice at the top level).
    */

@@ -1,7 +1,7 @@
 /**
- * Regular expressions over JSON text that both dialects use (RE2 in DuckDB, java.util.regex in Spark;
- * written in their common syntax). They complement an engine's own JSON parser where it is lenient,
- * and give exact number text where it is not.
+ * Regular expressions over JSON text that the dialects use (RE2 in DuckDB, java.util.regex in Spark;
+ * written in their common syntax; SHORT_NUMBER_JSON_TOKENS is DuckDB's only). They complement an
+ * engine's own JSON parser where it is lenient, and give exact number text where it is not.
  */
 
 /** A JSON string token: quotes, then any character but a quote or backslash, or an escape. */
@@ -10,8 +10,9 @@ export const JSON_STRING = '"(?:[^"\\\\]|\\\\[\\s\\S])*"';
 export const JSON_NUMBER = '-?(?:0|[1-9][0-9]*)(?:\\.[0-9]+)?(?:[eE][+-]?[0-9]+)?';
 
 /**
- * A JSON number a double holds exactly: at most 15 digits, no exponent (the complement of
- * NEEDS_EXACT_NUMBERS among number tokens). One alternative per count of integer digits.
+ * A JSON number that comes back from a double with its value unchanged: at most 15 digits, no
+ * exponent (the complement of NEEDS_EXACT_NUMBERS among number tokens). One alternative per count of
+ * integer digits.
  */
 export const SHORT_JSON_NUMBER = `-?(?:${Array.from({ length: 15 }, (_, k) =>
   `${k === 0 ? '(?:0|[1-9])' : `[1-9][0-9]{${k}}`}${k < 14 ? `(?:\\.[0-9]{1,${14 - k}})?` : ''}`).join('|')})`;

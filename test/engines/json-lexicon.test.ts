@@ -35,7 +35,7 @@ describe('JSON lexicon', () => {
 
   it('numbers of 16 digits, with an exponent, or touching another number are left to the general grammar', () => {
     for (const text of ['{"a":1234567890123456}', '{"a":123456789012345.6}', '{"a":0.000000000000001}', '{"a":1e5}', '{"a":1E-2}',
-      '[123456789012345 6]'.replace(' ', ''), '[1-2]', '{"a":1,}', '{"a":NaN}'])
+      '{"a":[1,1234567890123456]}', '[123456789012345,1234567890123456]', '[1-2]', '{"a":1,}', '{"a":NaN}'])
       assert.equal(shortNumbers.test(text), false, text);
     for (const text of ['{"Id":8861517,"cost":188.95,"s":"2023-09-22"}', '[1,2, 3]', '{"a":-0.5,"b":[0,{"c":123456789012345}]}', '{"a":"1234567890123456789"}'])
       assert.equal(shortNumbers.test(text), true, text);

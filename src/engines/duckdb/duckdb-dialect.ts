@@ -19,8 +19,8 @@ const list = (values: string[]) => `[${values.join(', ')}]`;
 
 /**
  * The contract's JSON type of an extracted value from its JSON text `v` and that text's first
- * character `c` (a column: CASE compares it once a branch, so it is not recomputed). A number's text is
- * also its string form. Integers are numbers spelled without fraction or exponent that fit a BIGINT.
+ * character `c` (a column of its own: each CASE branch compares it rather than computing it again).
+ * A number's text is also its string form. Integers are numbers spelled without fraction or exponent that fit a BIGINT.
  */
 const plainType = (c: string, v: string) => `CASE WHEN ${c} IS NULL THEN 'missing' WHEN ${c} = '"' THEN 'string'
   WHEN ${c} IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') THEN ${numberType(v)}
@@ -102,10 +102,12 @@ export const duckdbDialect: SqlDialect = {
 
   probeJson(records, fields) {
     // Strict JSON: DuckDB's parser also takes trailing commas and NaN, which the token grammar refuses.
-    // Numbers come exact: a record whose numbers a double may not hold (16+ digits, an exponent) is
-    // read from its tagged copy, where every number is a string of its own text. The usual record is
-    // told apart by one pass (short_numbers: strict tokens, short numbers); only the others pay for
-    // the general token grammar and the search for long numbers.
+    // Numbers keep their value: DuckDB's parser reads a number through a double, which gives back any
+    // number of at most 15 digits unchanged in value (respelled maybe: 1.50 as 1.5). A record with a
+    // longer number or an exponent is read from its tagged copy, where every number is a string of its
+    // own text. The usual record is told apart by one pass (short_numbers: strict tokens, short
+    // numbers); only the others pay for the general token grammar and the search for long numbers (a
+    // journal whose records mostly carry such numbers, e.g. nanosecond timestamps, pays three passes).
     const plainPaths = list(fields.map((f) => literal(jsonPointer(f))));
     const taggedPaths = list(fields.map((f) => literal(jsonPointer(`S${f}N`))));
     const probes = fields.map((_, i) => {
