@@ -133,7 +133,7 @@ async function foldInto(
   crashPoint('written');
 
   progress({ stage: 'committing' });
-  const published = await publishVersion(layout, version, runDir, staged.snapshot, staged.quarantine);
+  const published = await publishVersion(layout, version, staged.snapshot, staged.quarantine);
   const inputRecords = counts.input_records!;
   const inserted = counts.inserted!;
   const updated = counts.updated!;
@@ -274,16 +274,19 @@ async function checkRejectedShare(engine: Engine, config: Config, input: number,
   throw rejectedShareError({ input, rejected, reasons, memberNames, maxShare }, missing);
 }
 
-/** Data first: make the staged files durable, then move them under the version's name. */
+/**
+ * Data first: make the staged files durable, then move them under the version's name. Only what is
+ * published is synced: the run's scratch (journal copies and chunks) is never read after a crash.
+ */
 export async function publishVersion(
   layout: LakeLayout,
   version: number,
-  runDir: string,
   stagedSnapshot: string,
   stagedQuarantine: string | null,
 ): Promise<Pick<Commit, 'snapshotPath' | 'snapshotFiles' | 'quarantinePath'>> {
   const { storage } = layout;
-  await storage.syncTree(runDir);
+  await storage.syncTree(stagedSnapshot);
+  if (stagedQuarantine) await storage.syncTree(stagedQuarantine);
   const finalSnapshot = versionDir(layout, version);
   await storage.ensureDir(layout.versions);
   await storage.rename(stagedSnapshot, finalSnapshot);

@@ -359,5 +359,6 @@ export function quarantineSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 
   };
   const redacted = policies.pii === 'drop' ? d.redactMembers('raw', schema.pii, [], hash) : d.redactMembers('raw', [], schema.pii, hash);
   // raw_pii was decided by the records' one probe (foldStatements): unreadable records keep no text.
-  return `SELECT ${columns}, CASE raw_pii WHEN 'redact' THEN ${redacted} WHEN 'keep' THEN raw END AS raw FROM rejected`;
+  return `SELECT ${columns}, CASE raw_pii WHEN 'redact' THEN ${redacted} WHEN 'keep' THEN raw END AS raw
+    FROM (${d.denseRows('SELECT * FROM rejected', ['journal_file', 'position'])}) r`;
 }

@@ -79,7 +79,7 @@ export async function migrateSnapshot(config: Config, engine: Engine): Promise<R
     await engine.run(d.dropView('next_state'));
     checkDeltaColumns(columns);
     const version = current.version + 1;
-    const published = await publishVersion(layout, version, runDir, staged, null);
+    const published = await publishVersion(layout, version, staged, null);
     const totalKeys = Number(row?.total ?? 0);
     const counts = { ...unchangedCounts(current), totalKeys, unchanged: totalKeys, unmatchedSubscriptions: Number(row?.unmatched ?? 0) };
     await assertLockHeld();

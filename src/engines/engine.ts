@@ -87,6 +87,12 @@ export interface SqlDialect {
    */
   redactMembers(raw: string, drop: string[], hashed: string[], hash: (value: string) => string): string;
   /**
+   * The rows of the query `select`, made dense for per-row work that costs per batch of rows (the few
+   * rejected rows that a filter leaves scattered over the batches of a large table): an engine with
+   * that cost gathers them (DuckDB sorts them by `order`), another returns `select` as it is.
+   */
+  denseRows(select: string, order: string[]): string;
+  /**
    * The rows of the query `rows` whose column `key` is (`keep`) or is not (`!keep`) among the values of
    * the one-column query `keys` (never null). `broadcast`: the keys are sent to every task whole, so
    * that `rows` (a large version) is read as it lies, never shuffled; else both sides are partitioned by

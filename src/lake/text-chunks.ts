@@ -30,26 +30,31 @@ export async function splitIntoChunks(textPath: string, dir: string, prefix: str
   const chunks: TextChunk[] = [];
   const input = await fs.open(textPath, 'r');
   try {
-    let pending = Buffer.alloc(0);
+    // One buffer: each read fills it after the held start of a cut line, which then moves to the front
+    // (a line longer than the buffer doubles it). No copy of a chunk but the write.
+    let buffer = Buffer.allocUnsafe(chunkBytes);
+    let held = 0;
     let firstLine = 1;
-    const emit = async (piece: Buffer) => {
-      const piecePath = path.join(dir, `${prefix}-${String(chunks.length).padStart(5, '0')}.txt`);
-      await fs.writeFile(piecePath, piece);
-      chunks.push({ path: piecePath, firstLine });
-      firstLine += countNewlines(piece);
-    };
     for (;;) {
-      const buffer = Buffer.allocUnsafe(chunkBytes);
-      const { bytesRead } = await input.read(buffer, 0, chunkBytes, null);
-      const data = pending.length ? Buffer.concat([pending, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
-      if (bytesRead === 0) {
-        if (data.length) await emit(data);
-        break;
+      if (held === buffer.length) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, held);
+        buffer = bigger;
       }
-      // Cut after the last line end; a line longer than a chunk waits for its end.
-      const cut = data.lastIndexOf(NEWLINE) + 1;
-      if (cut > 0) await emit(data.subarray(0, cut));
-      pending = data.subarray(cut);
+      const { bytesRead } = await input.read(buffer, held, buffer.length - held, null);
+      const end = held + bytesRead;
+      // Cut after the last line end; at the end of the file, after the last byte.
+      const cut = bytesRead === 0 ? end : buffer.lastIndexOf(NEWLINE, end - 1) + 1;
+      if (cut > 0) {
+        const piece = buffer.subarray(0, cut);
+        const piecePath = path.join(dir, `${prefix}-${String(chunks.length).padStart(5, '0')}.txt`);
+        await fs.writeFile(piecePath, piece);
+        chunks.push({ path: piecePath, firstLine });
+        firstLine += countNewlines(piece);
+        buffer.copy(buffer, 0, cut, end);
+      }
+      held = end - cut;
+      if (bytesRead === 0) break;
     }
   } finally {
     await input.close();

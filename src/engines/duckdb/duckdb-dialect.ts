@@ -19,11 +19,12 @@ const list = (values: string[]) => `[${values.join(', ')}]`;
 
 /**
  * The contract's JSON type of an extracted value from its JSON text `v` and that text's first
- * character `c` (a column of its own: each CASE branch compares it rather than computing it again).
+ * character `c` (a column of its own: each CASE branch compares it rather than computing it again;
+ * one character between '0' and '9' is a digit, and a range test is not planned as a join as a long IN list is).
  * A number's text is also its string form. Integers are numbers spelled without fraction or exponent that fit a BIGINT.
  */
 const plainType = (c: string, v: string) => `CASE WHEN ${c} IS NULL THEN 'missing' WHEN ${c} = '"' THEN 'string'
-  WHEN ${c} IN ('-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9') THEN ${numberType(v)}
+  WHEN ${c} = '-' OR ${c} BETWEEN '0' AND '9' THEN ${numberType(v)}
   WHEN ${c} = 'n' THEN 'null' WHEN ${c} IN ('t', 'f') THEN 'boolean' WHEN ${c} = '{' THEN 'object' ELSE 'array' END`;
 const numberType = (text: string) =>
   `CASE WHEN regexp_full_match(${text}, '-?[0-9]+') AND TRY_CAST(${text} AS BIGINT) IS NOT NULL THEN 'integer' ELSE 'number' END`;
@@ -50,12 +51,14 @@ export function readParquetList(files: string[]): string {
 }
 
 /**
- * Whether an object repeats a member name. When it has exactly as many members as it has distinct
- * probed fields (the usual record), it cannot: only other records pay for the distinct count.
+ * Whether an object repeats a member name. Each member has one colon outside strings, so an object
+ * with no more colons than distinct probed fields present (the usual record) has just those members,
+ * once each: only other records are parsed again for their names. (Counting colons by splitting is
+ * about half the cost of a parse.)
  */
 const duplicateNames = (fieldCount: number) => {
   const present = Array.from({ length: fieldCount }, (_, i) => `CAST(COALESCE(pc_${i}, tc_${i}) IS NOT NULL AS INT)`).join(' + ');
-  return `CASE WHEN NOT is_object THEN FALSE WHEN len(json_keys(raw)) = ${present} THEN FALSE
+  return `CASE WHEN NOT is_object THEN FALSE WHEN len(string_split(raw, ':')) - 1 = ${present} THEN FALSE
     ELSE len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) END`;
 };
 
@@ -85,6 +88,7 @@ export const duckdbDialect: SqlDialect = {
       return `SELECT NULL::VARCHAR AS journal_file, NULL::DATE AS journal_date, NULL::BIGINT AS file_rank, NULL::BIGINT AS position, NULL::VARCHAR AS raw WHERE FALSE`;
     }
     // read_text gives each text whole; positions come from splitting, so they are exact line numbers.
+    // Blank lines are left out; the usual line, a record starting with '{', skips the blank test.
     // Each text's identity is looked up by position in literal lists rather than joined: a join
     // could choose the texts as its build side and hold them all in memory.
     const paths = list(inputs.map((i) => literal(i.textPath)));
@@ -97,7 +101,7 @@ export const duckdbDialect: SqlDialect = {
     return `SELECT journal_file, journal_date, file_rank, position, CASE WHEN suffix(line, chr(13)) THEN line[:-2] ELSE line END AS raw
       FROM (SELECT journal_file, journal_date, file_rank, unnest(lines) AS line, unnest(range(first_line, first_line + len(lines))) AS position
             FROM (SELECT journal_file, journal_date, file_rank, first_line, string_split(content, chr(10)) AS lines FROM ${texts} n) s) l
-      WHERE NOT regexp_full_match(line, '[ \\t\\r]*')`;
+      WHERE prefix(line, '{') OR NOT regexp_full_match(line, '[ \\t\\r]*')`;
   },
 
   probeJson(records, fields) {
@@ -141,8 +145,9 @@ export const duckdbDialect: SqlDialect = {
   redactMembers(raw, drop, hashed, hash) {
     // Tokens as written; depth before each token; the root object's own commas cut it into members.
     const tokens = `regexp_extract_all(${raw}, ${literal(JSON_TOKEN)})`;
-    const depth = `list_transform(range(1, len(tk) + 1), k -> COALESCE(list_sum(list_transform(tk[1:k-1],
-      x -> CASE WHEN x IN ('{', '[') THEN 1 WHEN x IN ('}', ']') THEN -1 ELSE 0 END)), 0))`;
+    // Each token's step in depth once, then the sum of the steps before each token (native sums of slices).
+    const steps = `list_transform(tk, x -> CASE WHEN x IN ('{', '[') THEN 1 WHEN x IN ('}', ']') THEN -1 ELSE 0 END)`;
+    const depth = `list_transform([${steps}], st -> list_transform(range(1, len(tk) + 1), k -> COALESCE(list_sum(st[1:k-1]), 0)))[1]`;
     const bounds = `list_concat([1], list_filter(range(1, len(tk) + 1), k -> tk[k] = ',' AND dp[k] = 1), [len(tk)])`;
     const names = (list: string[]) => `[${list.map(literal).join(', ')}]`;
     const member = (mt: string) => {
@@ -160,6 +165,10 @@ export const duckdbDialect: SqlDialect = {
         x -> x IS NOT NULL), ','), '}')`;
     return `list_transform([${tokens}], tk -> list_transform([${depth}], dp -> list_transform([${bounds}], bd -> ${joined})[1])[1])[1]`;
   },
+
+  // A lambda runs per batch with a fixed cost (about 1 ms each for redactMembers): rows scattered over
+  // the batches of a large table pay it for each batch; a sort gathers them into full ones.
+  denseRows: (select, order) => `SELECT * FROM (${select}) d ORDER BY ${order.map(identifier).join(', ')}`,
 
   // A semi or anti join whose hash table is built on the keys (DuckDB builds on the smaller side itself).
   // Written as a join: a correlated NOT EXISTS is planned as a delim join that groups every previous row's key.
