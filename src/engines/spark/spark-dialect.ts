@@ -1,6 +1,6 @@
 import type { SqlDialect } from '../engine.js';
 import { possessive } from '../json-lexicon.js';
-import { PROBE_FUNCTION, PROBE_NAME_SEPARATOR } from './spark-probe-udf.js';
+import { PROBE_FUNCTION, PROBE_NAME_SEPARATOR } from './spark-probe-names.js';
 
 /** The one way text becomes a Spark string literal: backslashes escape in Spark's default string syntax. */
 const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -9,12 +9,10 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SparkConnectError, type SparkConnectClient } from './spark-connect-client.js';
+import { PROBE_FUNCTION } from './spark-probe-names.js';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
-export const PROBE_FUNCTION = 'subsnap_probe_record';
-/** Separates the names in the probe's second argument (a name never holds a control character). */
-export const PROBE_NAME_SEPARATOR = '\u0001';
 const PROBE_CLASS = 'subsnap.spark.ProbeRecord';
 const JAR = 'subsnap-spark.jar';
 
