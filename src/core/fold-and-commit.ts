@@ -98,6 +98,7 @@ async function foldInto(
 
   const version = (current?.version ?? 0) + 1;
   const fileOrder = journalFileOrder(session.commits, files);
+  await storage.ensureDir(path.join(runDir, 'engine'));
   const catalogOfBase = base !== undefined && sameFingerprints(base.catalog, request.catalog);
   const plan: FoldPlan = {
     schema: config.schema,

@@ -62,6 +62,14 @@ const duplicateNames = (fieldCount: number) => {
     ELSE len(json_keys(raw)) <> len(list_distinct(json_keys(raw))) END`;
 };
 
+/**
+ * Rows per row group of a relation computed once (createTemp), staged as Parquet in the run's scratch
+ * folder. DuckDB gives a thread to each row group of what it scans: in a temporary table a group
+ * holds 122,880 rows, so a day of 100k records was probed by one thread; the file's small groups
+ * keep both busy at any size, and spare the memory limit a table in memory.
+ */
+const TEMP_ROW_GROUP = 8192;
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   literal,
@@ -74,8 +82,12 @@ export const duckdbDialect: SqlDialect = {
     if (!known) throw new Error(`no DuckDB type for ${type}`);
     return known;
   },
-  createTemp: (name, select) => [`CREATE OR REPLACE TEMP TABLE ${identifier(name)} AS ${select}`],
-  dropTemp: (name) => `DROP TABLE IF EXISTS ${identifier(name)}`,
+  createTemp: (name, select, scratchDir) => {
+    const file = literal(`${scratchDir}/${name}.parquet`);
+    return [`COPY (${select}) TO ${file} (FORMAT parquet, COMPRESSION uncompressed, ROW_GROUP_SIZE ${TEMP_ROW_GROUP})`,
+      `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS SELECT * FROM read_parquet(${file})`];
+  },
+  dropTemp: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
   createView: (name, select) => `CREATE OR REPLACE TEMP VIEW ${identifier(name)} AS ${select}`,
   dropView: (name) => `DROP VIEW IF EXISTS ${identifier(name)}`,
 
