@@ -98,7 +98,10 @@ async function foldInto(
 
   const version = (current?.version ?? 0) + 1;
   const fileOrder = journalFileOrder(session.commits, files);
+  // The engine's scratch folder, read back by path: named through the engine's path seam (a lake
+  // whose path holds glob characters must not make a staged relation a pattern).
   await storage.ensureDir(path.join(runDir, 'engine'));
+  const [scratchDir] = await engine.readPaths([storage.engineLocation(path.join(runDir, 'engine'))]);
   const catalogOfBase = base !== undefined && sameFingerprints(base.catalog, request.catalog);
   const plan: FoldPlan = {
     schema: config.schema,
@@ -107,7 +110,7 @@ async function foldInto(
     fileOrder,
     previousTable: base ? await parquetTable(engine, storage, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
     catalogTable: await parquetTable(engine, storage, layout.catalog, request.catalog.map((f) => f.path)),
-    scratchDir: storage.engineLocation(path.join(runDir, 'engine')),
+    scratchDir: scratchDir!,
     broadcastKeys: prepared.reduce((sum, f) => sum + f.size, 0) <= (config.broadcastJournalBytes ?? DEFAULT_BROADCAST_JOURNAL_BYTES),
     // The base's unmatched rows hold while the catalog is the one it was enriched with.
     previousCounts: catalogOfBase ? { unmatched: base.counts.unmatchedSubscriptions } : undefined,

@@ -123,8 +123,9 @@ export interface Engine {
   /** Column names and engine types of a query's result. */
   columns(select: string): Promise<{ name: string; type: string }[]>;
   /**
-   * The paths under which this engine reads exactly the given files, whatever characters their names
-   * hold (an engine that reads names as patterns gets aliases).
+   * The paths under which this engine reads exactly the given files or folders (a folder: the files
+   * it writes there, then reads back), whatever characters their names hold (an engine that reads
+   * names as patterns gets aliases).
    */
   readPaths(paths: string[]): Promise<string[]>;
   /**
