@@ -63,7 +63,10 @@ export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as c
  * from the previous version and `decided`).
  */
 export const FOLD_VIEWS = ['file_order', 'valid', 'matched', 'rejected', 'next_state'] as const;
-/** Relations the snapshot's write does not read (next_state reads decided): dropped before it, to free memory. */
+/**
+ * Relations the snapshot's write does not read (next_state reads decided): dropped before it, so that
+ * nothing after it can read them (their staged files stay until the run's staging is removed).
+ */
 export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'candidates'] as const;
 
 const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;

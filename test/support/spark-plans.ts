@@ -85,7 +85,7 @@ export function writtenRelation(sql: string): string | undefined {
 
 /**
  * An engine whose statement staging the journal's lines reads the journal files in splits of
- * `splitBytes` (Spark's `maxPartitionBytes`, no open cost); every other statement runs with the
+ * `splitBytes` (Spark's `maxPartitionBytes`, an open cost of one byte); every other statement runs with the
  * session's own settings, so that only the line reader is put under the tiny splits. `splits` hears
  * how many (file, split) pieces held lines: the proof that the files were read split.
  */
@@ -101,7 +101,9 @@ export function journalReadInSplits(engine: Engine, splitBytes: number, splits: 
       }
       if (writtenRelation(sql) !== 'journal-lines') return engine.run(sql);
       await engine.run(`SET ${settings[0]}=${splitBytes}`);
-      await engine.run(`SET ${settings[1]}=0`);
+      // Not 0: Spark's split size is min(maxPartitionBytes, max(openCost, total bytes / cores)), and a
+      // journal of fewer bytes than cores would give splits of 0 bytes ("step cannot be 0").
+      await engine.run(`SET ${settings[1]}=1`);
       try {
         return await engine.run(sql);
       } finally {
