@@ -89,24 +89,29 @@ async function foldInto(
   const { base, files, policies } = request;
   const prepared: PreparedJournalFile[] = [];
   const rawFiles = engine.dialect.journalReading === 'raw-files';
+  // An engine that reads prepared texts reads a large file in chunks, cut while the file is checked.
+  const chunks = rawFiles ? undefined : { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES };
+  // The engine's scratch folder, read back by path: named through the engine's path seam (a lake
+  // whose path holds glob characters must not make a staged relation a pattern). Asked first, so that
+  // the engine starts (DuckDB loads, a Spark session opens) while the journal files are checked.
+  await storage.ensureDir(path.join(runDir, 'engine'));
+  const scratchDirRead = engine.readPaths([storage.engineLocation(path.join(runDir, 'engine'))]);
+  scratchDirRead.catch(() => undefined); // awaited below: not unhandled when a journal file fails first
   for (const [i, file] of files.entries()) {
     progress({ stage: 'reading journal files', done: i, total: files.length });
-    prepared.push(await prepareJournalFile(file, runDir, { rawFiles, storage }));
+    prepared.push(await prepareJournalFile(file, runDir, { rawFiles, storage, chunks: chunks && { ...chunks, prefix: String(i) } }));
   }
   progress({ stage: 'reading journal files', done: files.length, total: files.length });
   crashPoint('inspected');
 
   const version = (current?.version ?? 0) + 1;
   const fileOrder = journalFileOrder(session.commits, files);
-  // The engine's scratch folder, read back by path: named through the engine's path seam (a lake
-  // whose path holds glob characters must not make a staged relation a pattern).
-  await storage.ensureDir(path.join(runDir, 'engine'));
-  const [scratchDir] = await engine.readPaths([storage.engineLocation(path.join(runDir, 'engine'))]);
+  const [scratchDir] = await scratchDirRead;
   const catalogOfBase = base !== undefined && sameFingerprints(base.catalog, request.catalog);
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
-    inputs: await textInputs(engine, storage, prepared, fileOrder, rawFiles ? undefined : { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES }),
+    inputs: await textInputs(engine, storage, prepared, fileOrder, chunks),
     fileOrder,
     previousTable: base ? await parquetTable(engine, storage, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
     catalogTable: await parquetTable(engine, storage, layout.catalog, request.catalog.map((f) => f.path)),
@@ -227,7 +232,8 @@ function journalFileOrder(commits: Commit[], files: JournalFile[]): FileOrder[] 
 
 /**
  * What the engine reads: each file's record lines, a line-delimited file in chunks of bounded size
- * (`chunks`) or whole when the engine splits files itself.
+ * (`chunks`: cut when the file was checked, or here from its copy) or whole when the engine splits
+ * files itself.
  */
 async function textInputs(
   engine: Engine, storage: LakeStorage, files: PreparedJournalFile[], order: FileOrder[], chunks: { dir: string; bytes: number } | undefined,
@@ -236,7 +242,7 @@ async function textInputs(
   const pieces: Omit<TextInput, 'textPath'>[] = [];
   const paths: string[] = [];
   for (const [i, f] of files.entries()) {
-    const parts = chunks ? await splitIntoChunks(f.textPath, chunks.dir, String(i), chunks.bytes) : [{ path: f.textPath, firstLine: 1 }];
+    const parts = f.chunks ?? (chunks ? await splitIntoChunks(f.textPath, chunks.dir, String(i), chunks.bytes) : [{ path: f.textPath, firstLine: 1 }]);
     for (const chunk of parts) {
       paths.push(storage.engineLocation(chunk.path));
       pieces.push({ journalFile: f.path, journalDate: f.date, fileRank: rank.get(f.path)!, firstLine: chunk.firstLine });

@@ -3,7 +3,8 @@
  * file's records, with their positions (docs/SEMANTICS.md, "Format of a file"). One streaming pass
  * checks the bytes (checksum, gzip, UTF-8) and decides the format; a second pass, only when needed,
  * writes a copy into the run's staging folder (decompressed, normalized line ends, or a JSON document
- * as one line per record). A plain NDJSON file is read where it lies.
+ * as one line per record). A plain NDJSON file is read where it lies, or from the chunk files the
+ * first pass cut it into (PrepareOptions.chunks).
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -16,6 +17,7 @@ import { JournalReadError, type JournalFile } from './journal-files.js';
 import { JsonTextScanner } from './json-text.js';
 import type { LakeStorage } from './storage/lake-storage.js';
 import { localStorage } from './storage/local-storage.js';
+import { ChunkSink, type TextChunk } from './text-chunks.js';
 
 export type JournalFormat = 'lines' | 'array' | 'document';
 
@@ -27,6 +29,11 @@ export interface PreparedJournalFile extends JournalFile {
   textPath: string;
   /** Its bytes were checked to be UTF-8 here; if not, the engine checks them (SqlDialect.invalidUtf8Query). */
   textChecked: boolean;
+  /**
+   * The text cut into chunk files while it was checked (PrepareOptions.chunks): what the engine
+   * reads in place of `textPath`, which is then the journal file itself.
+   */
+  chunks?: TextChunk[];
 }
 
 const BOM = '\ufeff';
@@ -53,6 +60,12 @@ export interface PrepareOptions {
   rawFiles?: boolean;
   /** Where the lake lives (the local disk when not given). */
   storage?: LakeStorage;
+  /**
+   * For an engine that reads prepared texts: a file larger than `bytes`, or compressed, is cut into
+   * chunk files `<prefix>-<n>.txt` under `dir` in the same pass that checks it (no second read of it;
+   * no decompressed copy), unless its text needs a copy of its own (a document, a BOM, a lone CR).
+   */
+  chunks?: { dir: string; prefix: string; bytes: number };
 }
 
 /**
@@ -64,8 +77,10 @@ export async function prepareJournalFile(file: JournalFile, stagingDir: string, 
   if (storage.scheme !== 'file') return prepareOnCluster(file, stagingDir, storage, options);
   const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}${suffix}`);
   await fs.mkdir(path.dirname(staged('')), { recursive: true });
-  const decompressed = file.gzipped && !options.rawFiles ? staged('.text') : undefined;
-  const facts = await withReadErrors(file, () => firstPass(file, createReadStream(file.absPath, { highWaterMark: READ_BYTES }), decompressed));
+  const { chunks } = options;
+  const sink = chunks && !options.rawFiles && (file.gzipped || file.size > chunks.bytes) ? new ChunkSink(chunks.dir, chunks.prefix, chunks.bytes) : undefined;
+  const decompressed = file.gzipped && !options.rawFiles && !sink ? staged('.text') : undefined;
+  const facts = await withReadErrors(file, () => firstPass(file, createReadStream(file.absPath, { highWaterMark: READ_BYTES }), decompressed ?? sink));
   const source = () => (decompressed ? createReadStream(decompressed) : textStream(file));
   let textPath = decompressed ?? file.absPath;
   let format: JournalFormat = 'lines';
@@ -78,7 +93,12 @@ export async function prepareJournalFile(file: JournalFile, stagingDir: string, 
     await writeNormalizedLines(source(), textPath, facts.startsWithBom);
   }
   if (decompressed && textPath !== decompressed) await fs.rm(decompressed, { force: true });
-  return { ...file, checksum: `sha256:${facts.sha256}`, format, textPath, textChecked: true };
+  const prepared = { ...file, checksum: `sha256:${facts.sha256}`, format, textPath, textChecked: true };
+  if (!sink) return prepared;
+  // The chunks hold the file's text as it is: of use unless a copy of it was made.
+  if (textPath === file.absPath) return { ...prepared, chunks: sink.chunks };
+  await Promise.all(sink.chunks.map((c) => fs.rm(c.path, { force: true })));
+  return prepared;
 }
 
 /**
@@ -130,7 +150,8 @@ async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Pro
   }
 }
 
-async function firstPass(file: JournalFile, raw: Readable, decompressedPath: string | undefined): Promise<TextFacts> {
+/** Checks the file's bytes and learns its facts; its text (decompressed) goes to `copy`: a file path or a stream. */
+async function firstPass(file: JournalFile, raw: Readable, copy: string | Writable | undefined): Promise<TextFacts> {
   const hash = createHash('sha256');
   const scanner = file.kind === 'json' ? new JsonTextScanner() : undefined;
   let rootIsArray = false;
@@ -179,7 +200,7 @@ async function firstPass(file: JournalFile, raw: Readable, decompressedPath: str
   });
   const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [raw, hashRaw];
   if (file.gzipped) steps.push(createGunzip());
-  steps.push(check, decompressedPath ? createWriteStream(decompressedPath) : devNull());
+  steps.push(check, typeof copy === 'string' ? createWriteStream(copy) : copy ?? devNull());
   await pipeline(steps as unknown as [Readable, ...NodeJS.WritableStream[]]);
   const singleValue = scanner !== undefined && !scanner.failed && scanner.end();
   return { sha256: hash.digest('hex'), startsWithBom, hasLoneCr, singleValue, rootIsArray: singleValue && rootIsArray };

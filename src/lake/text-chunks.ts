@@ -1,5 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** A chunk of a line-delimited text file, cut at a line end, and the file's line number it starts at. */
 export interface TextChunk {
@@ -10,6 +12,8 @@ export interface TextChunk {
 /** Chunks of this size keep an engine's memory per reading thread small and let threads share a file. */
 export const CHUNK_BYTES = 32 * 1024 * 1024;
 
+/** Reads of 1 MiB: a pass over a large file waits on fewer reads. */
+const READ_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
 
 function countNewlines(buffer: Buffer): number {
@@ -19,45 +23,91 @@ function countNewlines(buffer: Buffer): number {
 }
 
 /**
- * Cuts a line-delimited text file into chunks of about `chunkBytes` (a longer line makes a longer
- * chunk), each ending at a line end, written as `<prefix>-<n>.txt` under `dir`. A file no larger
- * than one chunk is its own single chunk. Line numbers stay those of the whole file.
+ * A stream that cuts the text written to it into chunk files of about `chunkBytes` (a longer line
+ * makes a longer chunk), each ending at a line end but the last, written as `<prefix>-<n>.txt` under
+ * `dir` as the text goes by; `chunks` lists them, with the line numbers of the whole text.
+ */
+export class ChunkSink extends Writable {
+  readonly chunks: TextChunk[] = [];
+  #held: Buffer[] = [];
+  #heldBytes = 0;
+  /** The held buffer holding the last line end held, and the line end's offset in it. */
+  #lastEnd: { buffer: number; at: number } | undefined;
+  #firstLine = 1;
+  /** The chunk being written: the text keeps flowing meanwhile (one chunk in flight at most). */
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string, private readonly prefix: string, private readonly chunkBytes = CHUNK_BYTES) {
+    super();
+  }
+
+  override _construct(done: (error?: Error | null) => void): void {
+    fs.mkdir(this.dir, { recursive: true }).then(() => done(), done);
+  }
+
+  override _write(data: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
+    const at = data.lastIndexOf(NEWLINE);
+    if (at !== -1) this.#lastEnd = { buffer: this.#held.length, at };
+    this.#held.push(data);
+    this.#heldBytes += data.length;
+    if (this.#heldBytes < this.chunkBytes || !this.#lastEnd) return done();
+    // Cut after the last line end held; what follows it (no line end) is held for the next chunk.
+    const { buffer, at: end } = this.#lastEnd;
+    const piece = [...this.#held.slice(0, buffer), this.#held[buffer]!.subarray(0, end + 1)];
+    this.#held = [this.#held[buffer]!.subarray(end + 1), ...this.#held.slice(buffer + 1)];
+    this.#heldBytes = this.#held.reduce((sum, b) => sum + b.length, 0);
+    this.#lastEnd = undefined;
+    this.#write(piece).then(() => done(), done);
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    this.#finish().then(() => done(), done);
+  }
+
+  /** Waits for the chunk in flight (its error, if any, is this write's), then starts writing `piece`. */
+  async #write(piece: Buffer[]): Promise<void> {
+    await this.#writing;
+    this.#writing = this.#writeChunk(piece);
+    this.#writing.catch(() => undefined); // awaited by the next write or the end
+  }
+
+  /** The last chunk: what is held (an empty text is one empty chunk). */
+  async #finish(): Promise<void> {
+    await this.#writing;
+    if (this.#heldBytes > 0 || this.chunks.length === 0) await this.#writeChunk(this.#held);
+  }
+
+  async #writeChunk(buffers: Buffer[]): Promise<void> {
+    const chunkPath = path.join(this.dir, `${this.prefix}-${String(this.chunks.length).padStart(5, '0')}.txt`);
+    await writeAll(chunkPath, buffers.filter((b) => b.length > 0));
+    this.chunks.push({ path: chunkPath, firstLine: this.#firstLine });
+    for (const b of buffers) this.#firstLine += countNewlines(b);
+  }
+}
+
+/** Writes the buffers, in order, as the file's content (writev may write part of them at a time). */
+async function writeAll(file: string, buffers: Buffer[]): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    let rest = buffers;
+    while (rest.length > 0) {
+      let { bytesWritten } = await handle.writev(rest);
+      while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
+      if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Cuts a line-delimited text file into chunks of about `chunkBytes` (see ChunkSink). A file no
+ * larger than one chunk is its own single chunk. Line numbers stay those of the whole file.
  */
 export async function splitIntoChunks(textPath: string, dir: string, prefix: string, chunkBytes = CHUNK_BYTES): Promise<TextChunk[]> {
   const { size } = await fs.stat(textPath);
   if (size <= chunkBytes) return [{ path: textPath, firstLine: 1 }];
-  await fs.mkdir(dir, { recursive: true });
-  const chunks: TextChunk[] = [];
-  const input = await fs.open(textPath, 'r');
-  try {
-    // One buffer: each read fills it after the held start of a cut line, which then moves to the front
-    // (a line longer than the buffer doubles it). No copy of a chunk but the write.
-    let buffer = Buffer.allocUnsafe(chunkBytes);
-    let held = 0;
-    let firstLine = 1;
-    for (;;) {
-      if (held === buffer.length) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, held);
-        buffer = bigger;
-      }
-      const { bytesRead } = await input.read(buffer, held, buffer.length - held, null);
-      const end = held + bytesRead;
-      // Cut after the last line end; at the end of the file, after the last byte.
-      const cut = bytesRead === 0 ? end : buffer.lastIndexOf(NEWLINE, end - 1) + 1;
-      if (cut > 0) {
-        const piece = buffer.subarray(0, cut);
-        const piecePath = path.join(dir, `${prefix}-${String(chunks.length).padStart(5, '0')}.txt`);
-        await fs.writeFile(piecePath, piece);
-        chunks.push({ path: piecePath, firstLine });
-        firstLine += countNewlines(piece);
-        buffer.copy(buffer, 0, cut, end);
-      }
-      held = end - cut;
-      if (bytesRead === 0) break;
-    }
-  } finally {
-    await input.close();
-  }
-  return chunks;
+  const sink = new ChunkSink(dir, prefix, chunkBytes);
+  await pipeline(createReadStream(textPath, { highWaterMark: READ_BYTES }), sink);
+  return sink.chunks;
 }
