@@ -23,26 +23,27 @@ interface Scale {
   memoryLimit?: string;
   contenders: Contender[];
 }
-type Contender = 'duckdb' | 'spark' | 'pyspark' | 'floor' | 'noop' | 'generator';
-const ALL: Contender[] = ['duckdb', 'spark', 'pyspark', 'floor', 'noop', 'generator'];
+type Contender = 'duckdb' | 'spark' | 'spark-floor' | 'pyspark' | 'floor' | 'noop' | 'generator';
+const ALL: Contender[] = ['duckdb', 'spark', 'spark-floor', 'pyspark', 'floor', 'noop', 'generator'];
 const SCALES: Record<string, Scale> = {
   tiny: { name: 'tiny', snapshotKeys: 100_000, journalRecords: 10_000, contenders: ALL },
   small: { name: 'small', snapshotKeys: 1_000_000, journalRecords: 100_000, contenders: ALL },
   headline: { name: 'headline', snapshotKeys: 10_000_000, journalRecords: 1_000_000, contenders: ALL },
   // A day of 100 records on a small lake: what a warm Spark server costs per run, fixed costs only.
   day100: { name: 'day100', snapshotKeys: 100_000, journalRecords: 100, contenders: ['duckdb', 'spark'] },
-  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'spark', 'floor', 'noop', 'generator'] },
+  large: { name: 'large', snapshotKeys: 50_000_000, journalRecords: 1_000_000, memoryLimit: '2GB', contenders: ['duckdb', 'spark', 'spark-floor', 'floor', 'noop', 'generator'] },
 };
 const LABELS: Record<Contender, string> = {
   duckdb: 'subsnap run (DuckDB)',
   spark: 'subsnap run --engine spark',
+  'spark-floor': 'all-columns floor (Spark copy, same server)',
   pyspark: 'PySpark DataFrame job',
   floor: 'all-columns floor (DuckDB copy)',
   noop: 'no-op run (nothing new)',
   generator: 'generator (the J records, to files)',
 };
 /** Contenders that do the daily run's work, compared with the floor. */
-const RUNS: Contender[] = ['duckdb', 'spark', 'pyspark', 'floor', 'noop'];
+const RUNS: Contender[] = ['duckdb', 'spark', 'spark-floor', 'pyspark', 'floor', 'noop'];
 
 const { values } = parseArgs({
   options: {
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const prepared: Record<string, unknown> = {};
   let spark: { port: number; stateDir: string; pid?: number; startMs: number; warm?: boolean } | undefined;
-  if (scales.some((s) => s.contenders.includes('spark'))) {
+  if (scales.some((s) => s.contenders.includes('spark') || s.contenders.includes('spark-floor'))) {
     const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-spark-'));
     const t = Date.now();
     const status = await startServer({ port: 15302, memory: SPARK_HEAP, cores: 2, stateDir }, 300_000);
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
           let m: Measured;
           if (contender === 'noop' || failures.has(contender)) continue;
           await resetToVersion1(lake);
-          if (contender === 'spark' && !spark!.warm) {
+          if ((contender === 'spark' || contender === 'spark-floor') && !spark!.warm) {
             // The server runs for days in use: its first runs (class loading, JIT) are not measured.
             for (let i = 0; i < WARM_UP_RUNS; i++) {
               await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`]);
@@ -163,7 +164,12 @@ async function main(): Promise<void> {
           }
           if (contender === 'duckdb') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', ...limit]);
           else if (contender === 'spark') m = await measure(process.execPath, [cli, 'run', '--lake', lake, '--json', '--engine', 'spark', '--spark-remote', `sc://127.0.0.1:${spark!.port}`], { alsoCount: spark!.pid ? [spark!.pid] : [] });
-          else if (contender === 'generator') {
+          else if (contender === 'spark-floor') {
+            const out = path.join(dir, 'spark-floor-out');
+            m = await measure(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'spark-floor.ts'), `sc://127.0.0.1:${spark!.port}`,
+              v1, path.join(lake, 'journal', `date=${DAY2}`), DAY2, out], { alsoCount: spark!.pid ? [spark!.pid] : [] });
+            await fs.rm(out, { recursive: true, force: true });
+          } else if (contender === 'generator') {
             const genLake = path.join(dir, 'generator');
             await fs.rm(genLake, { recursive: true, force: true });
             m = await measure(process.execPath, [cli, ...journalDay(scale, genLake)]);
@@ -203,7 +209,7 @@ async function main(): Promise<void> {
         results.push({
           scale: scale.name, snapshotKeys: scale.snapshotKeys, journalRecords: scale.journalRecords, contender, samples: list,
           median: median(ms), min: Math.min(...ms), max: Math.max(...ms), peakRssMb: Math.max(...list.map((s) => s.peakRssMb)),
-          note: contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s and its first ${WARM_UP_RUNS} runs excluded; RSS includes the server` : undefined,
+          note: contender === 'spark-floor' ? 'RSS includes the server' : contender === 'spark' ? `server start ${(spark!.startMs / 1000).toFixed(1)} s and its first ${WARM_UP_RUNS} runs excluded; RSS includes the server` : undefined,
           measuredAt: new Date().toISOString(),
         });
       }
@@ -228,7 +234,7 @@ function targetLines(results: Result[]): string[] {
   const find = (scale: string, contender: Contender) => results.find((r) => r.scale === scale && r.contender === contender && !r.failed);
   const rows: [string, string, boolean | undefined][] = [];
   /** A ratio target between two results: judged only when they were measured together. */
-  const ratioRow = (target: string, a: Result, b: Result, text: string, met: boolean) =>
+  const ratioRow = (target: string, a: Result, b: Result, text: string, met: boolean | undefined) =>
     rows.push(measuredTogether(a, b) ? [target, text, met] : [target, `${text} (measured apart: not judged)`, undefined]);
   const headline = (c: Contender) => find('headline', c);
   const [duck, pyspark] = [headline('duckdb'), headline('pyspark')];
@@ -247,6 +253,11 @@ function targetLines(results: Result[]): string[] {
   const sparkEngine = headline('spark');
   if (sparkEngine && pyspark) {
     ratioRow(`Spark engine ≤ 0.5 × the PySpark job (headline, both ${SPARK_HEAP} heap)`, sparkEngine, pyspark, `${(sparkEngine.median / pyspark.median).toFixed(2)}×`, sparkEngine.median <= 0.5 * pyspark.median);
+  }
+  for (const r of results.filter((x) => x.contender === 'spark' && !x.failed)) {
+    // No target: how far the Spark engine is from what Spark's reader and writer alone take.
+    const f = find(r.scale, 'spark-floor');
+    if (f) ratioRow(`Spark engine vs Spark's own all-columns floor (${r.scale})`, r, f, `${(r.median / f.median).toFixed(2)}×`, undefined);
   }
   if (sparkEngine) rows.push(['Spark server peak RSS ≤ 3 GB (headline)', `${gb(sparkEngine.peakRssMb).toFixed(2)} GB`, gb(sparkEngine.peakRssMb) <= 3]);
   const [smallSpark, smallPyspark] = [find('small', 'spark'), find('small', 'pyspark')];
