@@ -46,7 +46,10 @@ export function openEngine(config: Config): Engine {
     readPaths: async (paths) => (await engine()).readPaths(paths),
     parquetFiles: async (paths) => (await engine()).parquetFiles(paths),
     async close() {
-      if (opened) await (await opened).close();
+      // An engine that failed to start has nothing to close; its error was the statement's (a run
+      // that failed first on a journal file keeps that error).
+      const started = await opened?.catch(() => undefined);
+      if (started) await started.close();
     },
   };
 }

@@ -64,9 +64,15 @@ export class ChunkSink extends Writable {
     this.#finish().then(() => done(), done);
   }
 
+  /** A stream that failed (its source did) writes no more chunks once the one in flight is done. */
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    this.#writing.catch(() => undefined).then(() => done(error));
+  }
+
   /** Waits for the chunk in flight (its error, if any, is this write's), then starts writing `piece`. */
   async #write(piece: Buffer[]): Promise<void> {
     await this.#writing;
+    if (this.destroyed) return;
     this.#writing = this.#writeChunk(piece);
     this.#writing.catch(() => undefined); // awaited by the next write or the end
   }
