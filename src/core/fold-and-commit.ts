@@ -4,11 +4,11 @@ import { fingerprintCatalog, sameFingerprints } from '../lake/catalog-files.js';
 import { deltaSchemaProblem } from '../lake/delta-log.js';
 import { writeCommit, type Commit, type FileFingerprint } from '../lake/commit-log.js';
 import { compareJournalFiles, JournalReadError, type JournalFile } from '../lake/journal-files.js';
-import { prepareJournalFile, type PreparedJournalFile } from '../lake/journal-text.js';
+import { prepareJournalFile, type PrepareOptions, type PreparedJournalFile } from '../lake/journal-text.js';
 import { lakeLocation, quarantineDir, versionDir, type LakeLayout } from '../lake/layout.js';
 import type { LakeStorage } from '../lake/storage/lake-storage.js';
 import { withRunStaging } from '../lake/run-staging.js';
-import { CHUNK_BYTES, splitIntoChunks } from '../lake/text-chunks.js';
+import { CHUNK_BYTES } from '../lake/text-chunks.js';
 import { neutralType } from './column-types.js';
 import type { Config } from './config.js';
 import { crashPoint } from './fault-points.js';
@@ -90,28 +90,26 @@ async function foldInto(
   const prepared: PreparedJournalFile[] = [];
   const rawFiles = engine.dialect.journalReading === 'raw-files';
   // An engine that reads prepared texts reads a large file in chunks, cut while the file is checked.
-  const chunks = rawFiles ? undefined : { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES };
-  // The engine's scratch folder, read back by path: named through the engine's path seam (a lake
-  // whose path holds glob characters must not make a staged relation a pattern). Asked first, so that
-  // the engine starts (DuckDB loads, a Spark session opens) while the journal files are checked.
-  await storage.ensureDir(path.join(runDir, 'engine'));
-  const scratchDirRead = engine.readPaths([storage.engineLocation(path.join(runDir, 'engine'))]);
-  scratchDirRead.catch(() => undefined); // awaited below: not unhandled when a journal file fails first
+  const chunks = { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES };
   for (const [i, file] of files.entries()) {
     progress({ stage: 'reading journal files', done: i, total: files.length });
-    prepared.push(await prepareJournalFile(file, runDir, { rawFiles, storage, chunks: chunks && { ...chunks, prefix: String(i) } }));
+    const options: PrepareOptions = rawFiles ? { rawFiles, storage } : { storage, chunks: { ...chunks, prefix: String(i) } };
+    prepared.push(await prepareJournalFile(file, runDir, options));
   }
   progress({ stage: 'reading journal files', done: files.length, total: files.length });
   crashPoint('inspected');
 
   const version = (current?.version ?? 0) + 1;
   const fileOrder = journalFileOrder(session.commits, files);
-  const [scratchDir] = await scratchDirRead;
+  // The engine's scratch folder, read back by path: named through the engine's path seam (a lake
+  // whose path holds glob characters must not make a staged relation a pattern).
+  await storage.ensureDir(path.join(runDir, 'engine'));
+  const [scratchDir] = await engine.readPaths([storage.engineLocation(path.join(runDir, 'engine'))]);
   const catalogOfBase = base !== undefined && sameFingerprints(base.catalog, request.catalog);
   const plan: FoldPlan = {
     schema: config.schema,
     policies: config.policies,
-    inputs: await textInputs(engine, storage, prepared, fileOrder, chunks),
+    inputs: await textInputs(engine, storage, prepared, fileOrder),
     fileOrder,
     previousTable: base ? await parquetTable(engine, storage, path.join(layout.root, base.snapshotPath), base.snapshotFiles) : undefined,
     catalogTable: await parquetTable(engine, storage, layout.catalog, request.catalog.map((f) => f.path)),
@@ -231,19 +229,15 @@ function journalFileOrder(commits: Commit[], files: JournalFile[]): FileOrder[] 
 }
 
 /**
- * What the engine reads: each file's record lines, a line-delimited file in chunks of bounded size
- * (`chunks`: cut when the file was checked, or here from its copy) or whole when the engine splits
- * files itself.
+ * What the engine reads: each file's record lines, in chunks of bounded size (prepared for it), or
+ * whole when the engine splits files itself.
  */
-async function textInputs(
-  engine: Engine, storage: LakeStorage, files: PreparedJournalFile[], order: FileOrder[], chunks: { dir: string; bytes: number } | undefined,
-): Promise<TextInput[]> {
+async function textInputs(engine: Engine, storage: LakeStorage, files: PreparedJournalFile[], order: FileOrder[]): Promise<TextInput[]> {
   const rank = new Map(order.map((f) => [f.journalFile, f.rank]));
   const pieces: Omit<TextInput, 'textPath'>[] = [];
   const paths: string[] = [];
-  for (const [i, f] of files.entries()) {
-    const parts = f.chunks ?? (chunks ? await splitIntoChunks(f.textPath, chunks.dir, String(i), chunks.bytes) : [{ path: f.textPath, firstLine: 1 }]);
-    for (const chunk of parts) {
+  for (const f of files) {
+    for (const chunk of f.chunks ?? [{ path: f.textPath, firstLine: 1 }]) {
       paths.push(storage.engineLocation(chunk.path));
       pieces.push({ journalFile: f.path, journalDate: f.date, fileRank: rank.get(f.path)!, firstLine: chunk.firstLine });
     }

@@ -2,9 +2,10 @@
  * Turns a journal file into what every engine reads: line-delimited UTF-8 text whose lines are the
  * file's records, with their positions (docs/SEMANTICS.md, "Format of a file"). One streaming pass
  * checks the bytes (checksum, gzip, UTF-8) and decides the format; a second pass, only when needed,
- * writes a copy into the run's staging folder (decompressed, normalized line ends, or a JSON document
- * as one line per record). A plain NDJSON file is read where it lies, or from the chunk files the
- * first pass cut it into (PrepareOptions.chunks).
+ * writes a copy into the run's staging folder (normalized line ends, or a JSON document as one line
+ * per record). For an engine that reads prepared texts, what it reads is a list of chunk files of
+ * bounded size (PreparedJournalFile.chunks): a small plain file is its own chunk, a large or
+ * compressed one is cut (decompressed) in the checking pass, a copy is cut after it is written.
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -17,7 +18,7 @@ import { JournalReadError, type JournalFile } from './journal-files.js';
 import { JsonTextScanner } from './json-text.js';
 import type { LakeStorage } from './storage/lake-storage.js';
 import { localStorage } from './storage/local-storage.js';
-import { ChunkSink, type TextChunk } from './text-chunks.js';
+import { ChunkSink, StagingWriteError, splitIntoChunks, type TextChunk } from './text-chunks.js';
 
 export type JournalFormat = 'lines' | 'array' | 'document';
 
@@ -25,13 +26,16 @@ export interface PreparedJournalFile extends JournalFile {
   /** The content's checksum as the commit log records it (LakeStorage.checksum). */
   checksum: string;
   format: JournalFormat;
-  /** Line-delimited text of the records: the file itself, or a copy under the staging folder (a path in the lake's storage). */
+  /**
+   * Line-delimited text of the records (a path in the lake's storage): the file itself (compressed
+   * or not), or a copy under the staging folder.
+   */
   textPath: string;
   /** Its bytes were checked to be UTF-8 here; if not, the engine checks them (SqlDialect.invalidUtf8Query). */
   textChecked: boolean;
   /**
-   * The text cut into chunk files while it was checked (PrepareOptions.chunks): what the engine
-   * reads in place of `textPath`, which is then the journal file itself.
+   * For an engine that reads prepared texts: the uncompressed text of `textPath` in pieces of
+   * bounded size (PrepareOptions.chunks), with their line numbers; what the engine reads.
    */
   chunks?: TextChunk[];
 }
@@ -52,53 +56,62 @@ interface TextFacts {
   rootIsArray: boolean;
 }
 
-export interface PrepareOptions {
-  /**
-   * The engine reads line-delimited files itself, gzip and line ends included (SqlDialect's
-   * `raw-files`): only `.json` documents are copied, as their records' lines.
-   */
-  rawFiles?: boolean;
-  /** Where the lake lives (the local disk when not given). */
-  storage?: LakeStorage;
-  /**
-   * For an engine that reads prepared texts: a file larger than `bytes`, or compressed, is cut into
-   * chunk files `<prefix>-<n>.txt` under `dir` in the same pass that checks it (no second read of it;
-   * no decompressed copy), unless its text needs a copy of its own (a document, a BOM, a lone CR).
-   */
-  chunks?: { dir: string; prefix: string; bytes: number };
+/** Where a prepared text's chunk files go: `<prefix>-<n>.txt` under `dir`, about `bytes` each. */
+export interface ChunkFiles {
+  dir: string;
+  prefix: string;
+  bytes: number;
 }
+
+export type PrepareOptions =
+  | {
+      /**
+       * The engine reads line-delimited files itself, gzip and line ends included (SqlDialect's
+       * `raw-files`): only `.json` documents are copied, as their records' lines.
+       */
+      rawFiles: true;
+      /** Where the lake lives (the local disk when not given). */
+      storage?: LakeStorage;
+    }
+  | {
+      rawFiles?: false;
+      storage?: LakeStorage;
+      /**
+       * The engine reads prepared texts in chunks: a file larger than `bytes`, or compressed, is cut
+       * in the same pass that checks it (no second read, no decompressed copy) unless its text needs
+       * a copy of its own (a document, a BOM, a lone CR), which is then cut.
+       */
+      chunks: ChunkFiles;
+    };
 
 /**
  * Prepares one journal file for the engines. Unreadable bytes (not UTF-8, broken gzip, no
  * permission) throw JournalReadError naming the file: nothing is guessed.
  */
-export async function prepareJournalFile(file: JournalFile, stagingDir: string, options: PrepareOptions = {}): Promise<PreparedJournalFile> {
+export async function prepareJournalFile(file: JournalFile, stagingDir: string, options: PrepareOptions): Promise<PreparedJournalFile> {
   const storage = options.storage ?? localStorage;
   if (storage.scheme !== 'file') return prepareOnCluster(file, stagingDir, storage, options);
   const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}${suffix}`);
   await fs.mkdir(path.dirname(staged('')), { recursive: true });
-  const { chunks } = options;
-  const sink = chunks && !options.rawFiles && (file.gzipped || file.size > chunks.bytes) ? new ChunkSink(chunks.dir, chunks.prefix, chunks.bytes) : undefined;
-  const decompressed = file.gzipped && !options.rawFiles && !sink ? staged('.text') : undefined;
-  const facts = await withReadErrors(file, () => firstPass(file, createReadStream(file.absPath, { highWaterMark: READ_BYTES }), decompressed ?? sink));
-  const source = () => (decompressed ? createReadStream(decompressed) : textStream(file));
-  let textPath = decompressed ?? file.absPath;
+  const chunks = options.rawFiles ? undefined : options.chunks;
+  const sink = chunks && (file.gzipped || file.size > chunks.bytes) ? new ChunkSink(chunks.dir, chunks.prefix, chunks.bytes) : undefined;
+  const facts = await withReadErrors(file, () => firstPass(file, createReadStream(file.absPath, { highWaterMark: READ_BYTES }), sink));
+  let textPath = file.absPath;
   let format: JournalFormat = 'lines';
   if (file.kind === 'json' && facts.singleValue) {
     format = facts.rootIsArray ? 'array' : 'document';
     textPath = staged('.records');
-    await writeJsonValueLines(source(), createWriteStream(textPath), facts.startsWithBom);
-  } else if (!options.rawFiles && (facts.startsWithBom || facts.hasLoneCr)) {
+    await writeJsonValueLines(textStream(file), createWriteStream(textPath), facts.startsWithBom);
+  } else if (chunks && (facts.startsWithBom || facts.hasLoneCr)) {
     textPath = staged('.lines');
-    await writeNormalizedLines(source(), textPath, facts.startsWithBom);
+    await writeNormalizedLines(textStream(file), textPath, facts.startsWithBom);
   }
-  if (decompressed && textPath !== decompressed) await fs.rm(decompressed, { force: true });
   const prepared = { ...file, checksum: `sha256:${facts.sha256}`, format, textPath, textChecked: true };
-  if (!sink) return prepared;
-  // The chunks hold the file's text as it is: of use unless a copy of it was made.
-  if (textPath === file.absPath) return { ...prepared, chunks: sink.chunks };
-  await Promise.all(sink.chunks.map((c) => fs.rm(c.path, { force: true })));
-  return prepared;
+  if (!chunks) return prepared;
+  // The chunks cut while checking hold the file's text as it is: of use unless a copy was made.
+  if (textPath === file.absPath) return { ...prepared, chunks: sink?.chunks ?? [{ path: textPath, firstLine: 1 }] };
+  if (sink) await Promise.all(sink.chunks.map((c) => fs.rm(c.path, { force: true })));
+  return { ...prepared, chunks: await splitIntoChunks(textPath, chunks.dir, chunks.prefix, chunks.bytes) };
 }
 
 /**
@@ -139,7 +152,8 @@ async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (error) {
-    if (error instanceof JournalReadError) throw error;
+    // A chunk that could not be written (disk full in staging) is not the journal file's fault.
+    if (error instanceof JournalReadError || error instanceof StagingWriteError) throw error;
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'EACCES' || err.code === 'EPERM') throw new JournalReadError(file.path, 'permission denied');
     if (err.code === 'ENOENT') throw new JournalReadError(file.path, 'it disappeared during the run');
@@ -150,8 +164,8 @@ async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Pro
   }
 }
 
-/** Checks the file's bytes and learns its facts; its text (decompressed) goes to `copy`: a file path or a stream. */
-async function firstPass(file: JournalFile, raw: Readable, copy: string | Writable | undefined): Promise<TextFacts> {
+/** Checks the file's bytes and learns its facts; its text (decompressed) goes to `copy` when given. */
+async function firstPass(file: JournalFile, raw: Readable, copy: Writable | undefined): Promise<TextFacts> {
   const hash = createHash('sha256');
   const scanner = file.kind === 'json' ? new JsonTextScanner() : undefined;
   let rootIsArray = false;
@@ -200,7 +214,7 @@ async function firstPass(file: JournalFile, raw: Readable, copy: string | Writab
   });
   const steps: (NodeJS.ReadableStream | NodeJS.WritableStream | NodeJS.ReadWriteStream)[] = [raw, hashRaw];
   if (file.gzipped) steps.push(createGunzip());
-  steps.push(check, typeof copy === 'string' ? createWriteStream(copy) : copy ?? devNull());
+  steps.push(check, copy ?? devNull());
   await pipeline(steps as unknown as [Readable, ...NodeJS.WritableStream[]]);
   const singleValue = scanner !== undefined && !scanner.failed && scanner.end();
   return { sha256: hash.digest('hex'), startsWithBom, hasLoneCr, singleValue, rootIsArray: singleValue && rootIsArray };

@@ -9,6 +9,13 @@ export interface TextChunk {
   firstLine: number;
 }
 
+/** A chunk file could not be written (the staging folder's disk is full, …): not its text's fault. */
+export class StagingWriteError extends Error {
+  constructor(file: string, cause: unknown) {
+    super(`cannot write ${file} in the run's staging folder: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Chunks of this size keep an engine's memory per reading thread small and let threads share a file. */
 export const CHUNK_BYTES = 32 * 1024 * 1024;
 
@@ -42,7 +49,7 @@ export class ChunkSink extends Writable {
   }
 
   override _construct(done: (error?: Error | null) => void): void {
-    fs.mkdir(this.dir, { recursive: true }).then(() => done(), done);
+    fs.mkdir(this.dir, { recursive: true }).then(() => done(), (error: unknown) => done(new StagingWriteError(this.dir, error)));
   }
 
   override _write(data: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
@@ -85,7 +92,9 @@ export class ChunkSink extends Writable {
 
   async #writeChunk(buffers: Buffer[]): Promise<void> {
     const chunkPath = path.join(this.dir, `${this.prefix}-${String(this.chunks.length).padStart(5, '0')}.txt`);
-    await writeAll(chunkPath, buffers.filter((b) => b.length > 0));
+    await writeAll(chunkPath, buffers.filter((b) => b.length > 0)).catch((error: unknown) => {
+      throw new StagingWriteError(chunkPath, error);
+    });
     this.chunks.push({ path: chunkPath, firstLine: this.#firstLine });
     for (const b of buffers) this.#firstLine += countNewlines(b);
   }
