@@ -46,8 +46,7 @@ export function openEngine(config: Config): Engine {
     readPaths: async (paths) => (await engine()).readPaths(paths),
     parquetFiles: async (paths) => (await engine()).parquetFiles(paths),
     async close() {
-      // An engine that failed to start has nothing to close; its error was the statement's (a run
-      // that failed first on a journal file keeps that error).
+      // An engine that failed to start has nothing to close; its start error was the failing statement's.
       const started = await opened?.catch(() => undefined);
       if (started) await started.close();
     },

@@ -89,7 +89,8 @@ async function foldInto(
   const { base, files, policies } = request;
   const prepared: PreparedJournalFile[] = [];
   const rawFiles = engine.dialect.journalReading === 'raw-files';
-  // An engine that reads prepared texts reads a large file in chunks, cut while the file is checked.
+  // An engine that reads prepared texts reads a large file in chunks (cut while the file is checked,
+  // or from its copy when its text needs one).
   const chunks = { dir: path.join(runDir, 'chunks'), bytes: config.readChunkBytes ?? CHUNK_BYTES };
   for (const [i, file] of files.entries()) {
     progress({ stage: 'reading journal files', done: i, total: files.length });

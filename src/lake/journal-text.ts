@@ -9,7 +9,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +18,7 @@ import { JournalReadError, type JournalFile } from './journal-files.js';
 import { JsonTextScanner } from './json-text.js';
 import type { LakeStorage } from './storage/lake-storage.js';
 import { localStorage } from './storage/local-storage.js';
-import { ChunkSink, StagingWriteError, splitIntoChunks, type TextChunk } from './text-chunks.js';
+import { ChunkSink, StagingWriteError, splitIntoChunks, stagingFileStream, type TextChunk } from './text-chunks.js';
 
 export type JournalFormat = 'lines' | 'array' | 'document';
 
@@ -101,10 +101,10 @@ export async function prepareJournalFile(file: JournalFile, stagingDir: string, 
   if (file.kind === 'json' && facts.singleValue) {
     format = facts.rootIsArray ? 'array' : 'document';
     textPath = staged('.records');
-    await writeJsonValueLines(textStream(file), createWriteStream(textPath), facts.startsWithBom);
+    await withReadErrors(file, () => writeJsonValueLines(textStream(file), stagingFileStream(textPath), facts.startsWithBom));
   } else if (chunks && (facts.startsWithBom || facts.hasLoneCr)) {
     textPath = staged('.lines');
-    await writeNormalizedLines(textStream(file), textPath, facts.startsWithBom);
+    await withReadErrors(file, () => writeNormalizedLines(textStream(file), stagingFileStream(textPath), facts.startsWithBom));
   }
   const prepared = { ...file, checksum: `sha256:${facts.sha256}`, format, textPath, textChecked: true };
   if (!chunks) return prepared;
@@ -135,17 +135,21 @@ async function prepareOnCluster(file: JournalFile, stagingDir: string, storage: 
   await storage.ensureDir(path.dirname(textPath));
   const lines = new PassThrough();
   const upload = storage.writeStream(textPath, lines).catch((error: unknown) => {
-    lines.destroy(error as Error);
-    throw error;
+    const failed = new StagingWriteError(textPath, error);
+    lines.destroy(failed);
+    throw failed;
   });
   await withReadErrors(file, () => Promise.all([upload, writeJsonValueLines(source(), lines, facts.startsWithBom)]));
   return { ...file, checksum, format: facts.rootIsArray ? 'array' : 'document', textPath, textChecked: true };
 }
 
-/** The file's text as a byte stream (gzip decompressed). */
+/** The file's text as a byte stream (gzip decompressed; a read error of the file is the stream's). */
 function textStream(file: JournalFile): Readable {
   const raw = createReadStream(file.absPath);
-  return file.gzipped ? raw.pipe(createGunzip()) : raw;
+  if (!file.gzipped) return raw;
+  const gunzip = createGunzip();
+  raw.on('error', (error) => gunzip.destroy(error));
+  return raw.pipe(gunzip);
 }
 
 async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Promise<T> {
@@ -228,8 +232,9 @@ async function writeJsonValueLines(source: Readable, out: Writable, skipBom: boo
   const toLines = new Transform({
     decodeStrings: false,
     transform(chunk: string, _enc, done) {
+      // The decoder holds a character cut between pieces: the mark is in the first piece not empty.
       scanner.write(first && skipBom ? chunk.replace(/^\ufeff/, '') : chunk);
-      first = false;
+      if (chunk.length > 0) first = false;
       done(null, pending.splice(0).join(''));
     },
     flush(done) {
@@ -242,14 +247,15 @@ async function writeJsonValueLines(source: Readable, out: Writable, skipBom: boo
 }
 
 /** The same lines with a lone CR turned into LF (it ends a line) and a leading byte order mark removed. */
-async function writeNormalizedLines(source: Readable, target: string, skipBom: boolean): Promise<void> {
-  let first = true;
+async function writeNormalizedLines(source: Readable, target: Writable, skipBom: boolean): Promise<void> {
+  // The mark's bytes may come in more than one piece (a gzip file's first piece can be one byte).
+  let bomLeft = skipBom ? 3 : 0;
   let heldCr = false;
   const normalize = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      let data = chunk;
-      if (first && skipBom) data = data.subarray(3);
-      first = false;
+      const skipped = Math.min(bomLeft, chunk.length);
+      const data = chunk.subarray(skipped);
+      bomLeft -= skipped;
       const out = Buffer.allocUnsafe(data.length + 1);
       let n = 0;
       if (heldCr) out[n++] = data.length && data[0] === LF ? CR : LF;
@@ -266,7 +272,7 @@ async function writeNormalizedLines(source: Readable, target: string, skipBom: b
       done(null, heldCr ? Buffer.from([LF]) : Buffer.alloc(0));
     },
   });
-  await pipeline(source, normalize, createWriteStream(target));
+  await pipeline(source, normalize, target);
 }
 
 /** Where the last complete UTF-8 character of `data` ends (a multi-byte sequence may be cut short). */

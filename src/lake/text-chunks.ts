@@ -12,7 +12,7 @@ export interface TextChunk {
 /** A chunk file could not be written (the staging folder's disk is full, …): not its text's fault. */
 export class StagingWriteError extends Error {
   constructor(file: string, cause: unknown) {
-    super(`cannot write ${file} in the run's staging folder: ${(cause as Error).message}`, { cause });
+    super(`cannot write ${file} in the run's staging folder (nothing was committed): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 
@@ -104,15 +104,44 @@ export class ChunkSink extends Writable {
 async function writeAll(file: string, buffers: Buffer[]): Promise<void> {
   const handle = await fs.open(file, 'w');
   try {
-    let rest = buffers;
-    while (rest.length > 0) {
-      let { bytesWritten } = await handle.writev(rest);
-      while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
-      if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
-    }
+    await writeFully(handle, buffers);
   } finally {
     await handle.close();
   }
+}
+
+async function writeFully(handle: fs.FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  while (rest.length > 0) {
+    let { bytesWritten } = await handle.writev(rest);
+    while (rest.length > 0 && bytesWritten >= rest[0]!.length) bytesWritten -= rest.shift()!.length;
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
+  }
+}
+
+/** A file of the run's staging folder written as a stream; its errors (disk full, …) are StagingWriteError. */
+export function stagingFileStream(file: string): Writable {
+  let handle: fs.FileHandle | undefined;
+  const failed = (done: (error?: Error | null) => void) => (error: unknown) => done(new StagingWriteError(file, error));
+  return new Writable({
+    construct(done) {
+      fs.open(file, 'w').then((opened) => {
+        handle = opened;
+        done();
+      }, failed(done));
+    },
+    write(data: Buffer, _encoding, done) {
+      writeFully(handle!, [data]).then(() => done(), failed(done));
+    },
+    final(done) {
+      const closing = handle!.close();
+      handle = undefined;
+      closing.then(() => done(), failed(done));
+    },
+    destroy(error, done) {
+      (handle?.close() ?? Promise.resolve()).catch(() => undefined).then(() => done(error));
+    },
+  });
 }
 
 /**

@@ -62,7 +62,14 @@ describe('prepareJournalFile chunk files', () => {
     try {
       const small = await prepareIn(dir, 'small.jsonl', Buffer.from(text), text.length);
       assert.deepEqual(small.chunks, [{ path: small.absPath, firstLine: 1 }]);
-      for (const [name, bytes] of [['a.jsonl.gz', gzipSync(text)], ['b.jsonl', Buffer.from(`\ufeff${text}`)], ['c.jsonl', Buffer.from(text.replaceAll('\n', '\r'))]] as const) {
+      // A gzip file of two members whose first holds one byte of the mark and ends where the first
+      // 64 KiB read does (a long file name in its header): gunzip gives that byte apart.
+      const first = gzipSync(Buffer.from([0xef]));
+      const name = `${'x'.repeat(65536 - 1 - first.length)}\0`;
+      const named = Buffer.concat([first.subarray(0, 3), Buffer.from([first[3]! | 8]), first.subarray(4, 10), Buffer.from(name), first.subarray(10)]);
+      const bomSplit = Buffer.concat([named, gzipSync(Buffer.from(`\ufeff${text}`).subarray(1))]);
+      const files = [['a.jsonl.gz', gzipSync(text)], ['b.jsonl', Buffer.from(`\ufeff${text}`)], ['c.jsonl', Buffer.from(text.replaceAll('\n', '\r'))], ['d.jsonl.gz', bomSplit]] as const;
+      for (const [name, bytes] of files) {
         const prepared = await prepareIn(dir, name, Buffer.from(bytes), 1000);
         assert.ok(prepared.chunks!.length > 1, name);
         const pieces = await Promise.all(prepared.chunks!.map((c) => fs.readFile(c.path, 'utf8')));
@@ -90,6 +97,10 @@ describe('prepareJournalFile chunk files', () => {
       await fs.rm(path.join(dir, 'chunks'), { recursive: true });
       await fs.writeFile(path.join(dir, 'chunks'), '');
       await assert.rejects(prepareIn(dir, 'b.jsonl.gz', gzipSync(text), 1000), (e: unknown) => e instanceof StagingWriteError);
+      // A copy (the text starts with a byte order mark) whose file cannot be written.
+      await fs.rm(path.join(dir, 'chunks'), { force: true });
+      await fs.mkdir(path.join(dir, 'staging', 'journal', 'c.jsonl.lines'), { recursive: true });
+      await assert.rejects(prepareIn(dir, 'c.jsonl', Buffer.from(`\ufeff${text}`), 1000), (e: unknown) => e instanceof StagingWriteError && /c\.jsonl\.lines/.test(e.message));
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
