@@ -111,7 +111,10 @@ export async function prepareJournalFile(file: JournalFile, stagingDir: string, 
   // The chunks cut while checking hold the file's text as it is: of use unless a copy was made.
   if (textPath === file.absPath) return { ...prepared, chunks: sink?.chunks ?? [{ path: textPath, firstLine: 1 }] };
   if (sink) await Promise.all(sink.chunks.map((c) => fs.rm(c.path, { force: true })));
-  return { ...prepared, chunks: await splitIntoChunks(textPath, chunks.dir, chunks.prefix, chunks.bytes) };
+  const cut = await splitIntoChunks(textPath, chunks.dir, chunks.prefix, chunks.bytes);
+  // A copy cut into chunks is not read again: staging holds the text once.
+  if (cut[0]?.path !== textPath) await fs.rm(textPath, { force: true });
+  return { ...prepared, chunks: cut };
 }
 
 /**
@@ -156,7 +159,7 @@ async function withReadErrors<T>(file: JournalFile, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (error) {
-    // A chunk that could not be written (disk full in staging) is not the journal file's fault.
+    // A chunk or copy that could not be written (disk full in staging) is not the journal file's fault.
     if (error instanceof JournalReadError || error instanceof StagingWriteError) throw error;
     const err = error as NodeJS.ErrnoException;
     if (err.code === 'EACCES' || err.code === 'EPERM') throw new JournalReadError(file.path, 'permission denied');

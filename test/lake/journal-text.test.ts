@@ -79,8 +79,14 @@ describe('prepareJournalFile chunk files', () => {
           assert.equal(c.firstLine, line, name);
           line += pieces[i]!.split('\n').length - 1;
         }
+        // A copy cut into chunks is gone: staging holds the text once.
+        assert.deepEqual(await fs.readdir(path.join(dir, 'staging', 'journal')).catch(() => []), [], name);
         await fs.rm(path.join(dir, 'chunks'), { recursive: true });
       }
+      // A copy no larger than a chunk is its own chunk and stays.
+      const whole = await prepareIn(dir, 'e.jsonl', Buffer.from(`\ufeff${text}`), text.length);
+      assert.deepEqual(whole.chunks, [{ path: path.join(dir, 'staging', 'journal', 'e.jsonl.lines'), firstLine: 1 }]);
+      assert.equal(await fs.readFile(whole.chunks![0]!.path, 'utf8'), text);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
