@@ -35,6 +35,8 @@ export interface SegmentContent {
 
 const pendingName = (name: string) => `.${name}.pending`;
 const PENDING = /^\.(.+)\.pending$/;
+/** A pending file's or the state file's temporary twin (storage.replace), left by a kill mid-write. */
+const REPLACE_TEMP = /^(.+)\.tmp-\d+-[0-9a-f]+$/;
 
 export class ArchiveStore {
   private constructor(
@@ -146,6 +148,14 @@ export class ArchiveStore {
         const dir = path.join(root, day.name);
         let touched = false;
         for (const file of await storage.list(dir)) {
+          // The temporary twin of this topic's pending file: never complete, whatever the state says.
+          const temped = REPLACE_TEMP.exec(file)?.[1];
+          if (temped && this.isOwnPending(temped)) {
+            await storage.remove(path.join(dir, file));
+            rolledBack.push(path.join(dir, file));
+            touched = true;
+            continue;
+          }
           const final = PENDING.exec(file)?.[1];
           const segment = final ? parseSegmentFileName(final) : undefined;
           if (!final || !segment || segment.topic !== this.topic) continue;
@@ -162,6 +172,16 @@ export class ArchiveStore {
         if (touched) await storage.syncFolder(dir);
       }
     }
+    // The state file's temporary twin (a kill while the state was replaced): the state is the old one.
+    const stateDir = archiveStateDir(this.layout);
+    for (const file of await storage.list(stateDir)) {
+      if (REPLACE_TEMP.exec(file)?.[1] === `${this.topic}.json`) await storage.remove(path.join(stateDir, file));
+    }
     return { rolledForward, rolledBack };
+  }
+
+  private isOwnPending(file: string): boolean {
+    const final = PENDING.exec(file)?.[1];
+    return parseSegmentFileName(final ?? '')?.topic === this.topic;
   }
 }
