@@ -148,19 +148,13 @@ export class ArchiveStore {
         const dir = path.join(root, day.name);
         let touched = false;
         for (const file of await storage.list(dir)) {
-          // The temporary twin of this topic's pending file: never complete, whatever the state says.
+          // A pending file's temporary twin is never complete, whatever the state says.
           const temped = REPLACE_TEMP.exec(file)?.[1];
-          if (temped && this.isOwnPending(temped)) {
-            await storage.remove(path.join(dir, file));
-            rolledBack.push(path.join(dir, file));
-            touched = true;
-            continue;
-          }
-          const final = PENDING.exec(file)?.[1];
+          const final = PENDING.exec(temped ?? file)?.[1];
           const segment = final ? parseSegmentFileName(final) : undefined;
           if (!final || !segment || segment.topic !== this.topic) continue;
           const next = this.nextOffset(segment.partition);
-          if (next !== undefined && segment.last < next) {
+          if (!temped && next !== undefined && segment.last < next) {
             await storage.rename(path.join(dir, file), path.join(dir, final));
             rolledForward.push(path.join(dir, final));
           } else {
@@ -178,10 +172,5 @@ export class ArchiveStore {
       if (REPLACE_TEMP.exec(file)?.[1] === `${this.topic}.json`) await storage.remove(path.join(stateDir, file));
     }
     return { rolledForward, rolledBack };
-  }
-
-  private isOwnPending(file: string): boolean {
-    const final = PENDING.exec(file)?.[1];
-    return parseSegmentFileName(final ?? '')?.topic === this.topic;
   }
 }
