@@ -417,17 +417,24 @@ describe('Spark sessions kept between runs (session slots)', { timeout: 300_000 
     // A session setting marks the session (closing drops views, not settings).
     const mark = (engine: Engine) => engine.query('SET subsnap.test.session_mark').then((rows) => String(rows[0]?.value));
     const view = (engine: Engine) => engine.query('SELECT x FROM session_view').then((rows) => rows.map((r) => r.x), (error: SparkConnectError) => error.errorClass);
+    // Every session, new, continued or renewed, keeps its views' analyzed plans (each view analyzed once).
+    const plansKept = async (engine: Engine) =>
+      assert.equal(String((await engine.query('SET spark.sql.legacy.storeAnalyzedPlanForView'))[0]?.value), 'true');
     try {
       const first = await openSpark(spark.remote);
+      await plansKept(first);
       await first.run('SET subsnap.test.session_mark=7');
+      await first.run('SET spark.sql.legacy.storeAnalyzedPlanForView=false');
       await first.run('CREATE OR REPLACE TEMP VIEW session_view AS SELECT 7 AS x');
       const concurrent = await openSpark(spark.remote);
+      await plansKept(concurrent);
       assert.notEqual(await mark(concurrent), '7', 'an engine open at the same time is in another session');
       assert.equal(await view(concurrent), 'TABLE_OR_VIEW_NOT_FOUND');
       await concurrent.close();
       await first.close();
       const next = await openSpark(spark.remote);
       assert.equal(await mark(next), '7', 'the next engine is in the session the first one left');
+      await plansKept(next);
       assert.equal(await view(next), 'TABLE_OR_VIEW_NOT_FOUND', "the session is handed on without the last run's views");
       await next.close();
       // The server ends the slot's session (as it does after its idle timeout): the slot names a new one.
@@ -437,12 +444,14 @@ describe('Spark sessions kept between runs (session slots)', { timeout: 300_000 
       await new SparkConnectClient(parseSparkRemote(spark.remote), id).close();
       const renewed = await openSpark(spark.remote);
       assert.notEqual(await mark(renewed), '7');
+      await plansKept(renewed);
       assert.deepEqual(await renewed.query('SELECT 1 AS one'), [{ one: 1 }]);
       await renewed.close();
       assert.notEqual(await sessionIn(), id);
       // A slot folder that cannot be made (under a file): each engine has a session of its own.
       process.env.SUBSNAP_SPARK_SESSIONS = path.join(slots, idFile!, 'below-a-file');
       const unslotted = await openSpark(spark.remote);
+      await plansKept(unslotted);
       await unslotted.run('SET subsnap.test.session_mark=8');
       await unslotted.close();
       const unslottedNext = await openSpark(spark.remote);

@@ -15,6 +15,15 @@ function plain(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Session settings every run's session gets. A temporary view made by SQL keeps its text and is
+ * analyzed again wherever a statement reads it (and with it every view below it); keeping the
+ * analyzed plan instead, as a view made from a DataFrame does, analyzes each view once. The fold
+ * defines each view after what it reads is final (a staged relation's files are written before its
+ * view), so the kept plan reads the same rows. A 100-record day: 4.9 s against 6.4 s (medians).
+ */
+const SESSION_SETTINGS = ['spark.sql.legacy.storeAnalyzedPlanForView=true'];
+
 /** How long handing a kept session on may take before the run ends without it. */
 const HAND_ON_MS = 10_000;
 
@@ -41,6 +50,7 @@ async function connect(remote: SparkRemote): Promise<{ client: SparkConnectClien
       throw new SparkConnectError(`the Spark Connect server at ${remote.display} runs Spark ${version}; subsnap needs Spark ${SUPPORTED_MAJOR}.x`);
     }
     await registerProbe(client, remote.display);
+    for (const setting of SESSION_SETTINGS) await client.sql(`SET ${setting}`);
     return { client, slot };
   } catch (error) {
     await client?.close().catch(() => undefined);
