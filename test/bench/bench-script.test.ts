@@ -15,7 +15,7 @@ describe('benchmark script', { timeout: 900_000 }, () => {
     const data = await mkdtemp(path.join(os.tmpdir(), 'subsnap-bench-data-'));
     try {
       const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'run-bench.ts'),
-        '--scales', 'tiny', '--reps', '1', '--out', out, '--data', data], { cwd: root, encoding: 'utf8', timeout: 850_000 });
+        '--scales', 'tiny', '--reps', '1', '--spark-warm-ups', '1', '--out', out, '--data', data], { cwd: root, encoding: 'utf8', timeout: 850_000 });
       assert.equal(run.status, 0, run.stderr.slice(-4000));
       const results = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8'));
       assert.deepEqual(results.results.map((r: { contender: string }) => r.contender).sort(), ['duckdb', 'floor', 'generator', 'noop', 'pyspark', 'spark', 'spark-floor']);
