@@ -17,6 +17,7 @@
  */
 import path from 'node:path';
 import { crashPoint } from '../core/fault-points.js';
+import { tempSiblingTarget } from '../lake/durable-fs.js';
 import { archiveQuarantineDir, archiveStateDir, dayFolderName, type LakeLayout } from '../lake/layout.js';
 import { acquireWriterLock, LakeLockedError, type WriterLock } from '../lake/writer-lock.js';
 import { parseSegmentFileName, segmentFileName, type QuarantineEntry } from './archive-records.js';
@@ -35,8 +36,6 @@ export interface SegmentContent {
 
 const pendingName = (name: string) => `.${name}.pending`;
 const PENDING = /^\.(.+)\.pending$/;
-/** A pending file's or the state file's temporary twin (storage.replace), left by a kill mid-write. */
-const REPLACE_TEMP = /^(.+)\.tmp-\d+-[0-9a-f]+$/;
 
 export class ArchiveStore {
   private constructor(
@@ -149,7 +148,7 @@ export class ArchiveStore {
         let touched = false;
         for (const file of await storage.list(dir)) {
           // A pending file's temporary twin is never complete, whatever the state says.
-          const temped = REPLACE_TEMP.exec(file)?.[1];
+          const temped = tempSiblingTarget(file);
           const final = PENDING.exec(temped ?? file)?.[1];
           const segment = final ? parseSegmentFileName(final) : undefined;
           if (!final || !segment || segment.topic !== this.topic) continue;
@@ -169,7 +168,7 @@ export class ArchiveStore {
     // The state file's temporary twin (a kill while the state was replaced): the state is the old one.
     const stateDir = archiveStateDir(this.layout);
     for (const file of await storage.list(stateDir)) {
-      if (REPLACE_TEMP.exec(file)?.[1] === `${this.topic}.json`) await storage.remove(path.join(stateDir, file));
+      if (tempSiblingTarget(file) === `${this.topic}.json`) await storage.remove(path.join(stateDir, file));
     }
     return { rolledForward, rolledBack };
   }

@@ -23,7 +23,10 @@ async function writeSynced(file: string, data: string | Uint8Array, flag: string
 }
 
 /** A sibling temp name no other writer uses at the same time (pid and clock alone collide within a millisecond). */
-const tempName = (target: string) => `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+export const tempSibling = (target: string) => `${target}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+const TEMP_SIBLING = /^(.+)\.tmp-\d+-[0-9a-f]{12}$/;
+/** The name a temp sibling (tempSibling) was made for, or undefined when `name` is not one. */
+export const tempSiblingTarget = (name: string): string | undefined => TEMP_SIBLING.exec(name)?.[1];
 
 /**
  * Write `target` so that it either does not exist or holds all of `data`, and never replace an
@@ -33,7 +36,7 @@ const tempName = (target: string) => `${target}.tmp-${process.pid}-${randomBytes
 export async function createDurableExclusive(
   target: string, data: string | Uint8Array, beforeLink: () => void = () => undefined,
 ): Promise<void> {
-  const temp = tempName(target);
+  const temp = tempSibling(target);
   await writeSynced(temp, data, 'wx');
   beforeLink();
   try {
@@ -46,7 +49,7 @@ export async function createDurableExclusive(
 
 /** Write or replace `target` atomically (temp file + fsync + rename). */
 export async function replaceDurable(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = tempName(target);
+  const temp = tempSibling(target);
   await writeSynced(temp, data, 'w');
   await fs.rename(temp, target);
   await fsyncDir(path.dirname(target));

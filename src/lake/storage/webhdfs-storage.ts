@@ -12,13 +12,13 @@
  * Security: simple authentication only (`user.name`, from HADOOP_USER_NAME or the OS user);
  * Kerberos/SPNEGO is not supported.
  */
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { tempSibling } from '../durable-fs.js';
 import { StorageError, type FileStatus, type LakeStorage } from './lake-storage.js';
 
 export interface WebHdfsEndpoint {
@@ -67,8 +67,6 @@ const textOf = async (response: http.IncomingMessage) => (await bytesOf(response
 
 /** Attempts at reading a file's text and time consistently while it is being replaced or touched. */
 const READ_ATTEMPTS = 20;
-
-const tempSibling = (file: string) => `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
 
 export function webHdfsStorage(endpoint: WebHdfsEndpoint): LakeStorage {
   const fsUri = endpoint.fsUri.replace(/\/+$/, '');
