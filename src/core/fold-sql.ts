@@ -65,7 +65,8 @@ export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as c
 export const FOLD_VIEWS = ['file_order', 'valid', 'matched', 'rejected', 'next_state'] as const;
 /**
  * Relations the snapshot's write does not read (next_state reads decided): dropped before it, so that
- * nothing after it can read them (their staged files stay until the run's staging is removed).
+ * no statement after it can name them (their staged files stay until the run's staging is removed;
+ * a view that kept its analyzed plan over them still reads those files, and none is read after it).
  */
 export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'candidates'] as const;
 

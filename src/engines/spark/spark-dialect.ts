@@ -26,10 +26,10 @@ const TOKEN = `${STRING}|[{}\\[\\]:,]|[^ \\t\\n\\r{}\\[\\]:,"]++`;
 
 /**
  * A relation computed once into Parquet in the run's scratch folder, and a view reading it back.
- * Not Spark's cache: the cache is the server's (held in its heap across sessions), and a view keeps
- * its SQL text, so every reference to a cached relation analyzed its whole query (and those of the
- * relations below it) again. A view over Parquet files is analyzed in a moment and always reads the
- * same rows.
+ * Not Spark's cache: the cache is the server's (held in its heap across sessions), and a view that
+ * keeps its SQL text (Spark's default; the engine's sessions keep plans instead, see spark-engine.ts)
+ * made every reference to a cached relation analyze its whole query again. A view over Parquet files
+ * is analyzed in a moment and always reads the same rows.
  */
 function stagedTemp(name: string, select: string, scratchDir: string): string[] {
   const dir = `${scratchDir}/${name}`;
