@@ -116,8 +116,9 @@ async function foldInto(
     catalogTable: await parquetTable(engine, storage, layout.catalog, request.catalog.map((f) => f.path)),
     scratchDir: scratchDir!,
     broadcastKeys: prepared.reduce((sum, f) => sum + f.size, 0) <= (config.broadcastJournalBytes ?? DEFAULT_BROADCAST_JOURNAL_BYTES),
-    // The base's unmatched rows hold while the catalog is the one it was enriched with.
-    previousCounts: catalogOfBase ? { unmatched: base.counts.unmatchedSubscriptions } : undefined,
+    // The base's row count as committed (its files are checked against it through the written rows);
+    // its unmatched rows hold while the catalog is the one it was enriched with.
+    previousCounts: base ? { rows: committedRows(base), ...(catalogOfBase ? { unmatched: base.counts.unmatchedSubscriptions } : {}) } : undefined,
   };
   if (config.policies.pii === 'hash') {
     const pads = hmacPads(await loadPiiKey(config));
@@ -129,13 +130,13 @@ async function foldInto(
   await checkEngineReadText(engine, plan, prepared);
   const [row] = await engine.query(countsQuery(engine.dialect, plan));
   const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
-  checkKeyCounts(base, counts);
+  checkKeyCounts(counts);
   await checkRejectedShare(engine, config, counts.input_records!, counts.rejected_records!);
   const totalKeys = counts.previous_rows! + counts.inserted!;
   crashPoint('folded');
 
   progress({ stage: 'writing Parquet' });
-  const staged = await writeStagedFiles(engine, storage, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys });
+  const staged = await writeStagedFiles(engine, storage, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys, base });
   const rejected = counts.rejected_records!;
   checkDeltaColumns(staged.columns);
   crashPoint('written');
@@ -196,7 +197,8 @@ async function foldInto(
  * before it is written, when the engine holds them in memory.
  */
 async function writeStagedFiles(
-  engine: Engine, storage: LakeStorage, plan: FoldPlan, enrichment: string[], runDir: string, expected: { rejected: number; totalKeys: number },
+  engine: Engine, storage: LakeStorage, plan: FoldPlan, enrichment: string[], runDir: string,
+  expected: { rejected: number; totalKeys: number; base: Commit | undefined },
 ): Promise<{ snapshot: string; quarantine: string | null; columns: { name: string; type: string }[] }> {
   const d = engine.dialect;
   const snapshot = path.join(runDir, 'snapshot');
@@ -208,13 +210,20 @@ async function writeStagedFiles(
   for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
   await storage.ensureDir(snapshot);
   await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), storage.engineLocation(snapshot)));
-  await checkWrittenRows(engine, storage, snapshot, expected.totalKeys);
+  await checkWrittenRows(engine, storage, snapshot, expected.totalKeys, expected.base);
   const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, storage, snapshot)}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
   for (const view of FOLD_VIEWS) await engine.run(d.dropView(view));
   const remaining = FOLD_RELATIONS.filter((r) => !(FOLD_RELATIONS_DONE_BEFORE_WRITE as readonly string[]).includes(r));
   for (const relation of [...remaining, ...d.journalTemps]) await engine.run(d.dropTemp(relation));
   return { snapshot, quarantine, columns };
+}
+
+/** The row count a version's commit records (what its files are checked against). */
+function committedRows(commit: Commit): number {
+  const rows = commit.counts.totalKeys;
+  if (rows === undefined) throw new RunError(`the commit of version ${commit.version} records no row count (counts.totalKeys); nothing was committed`);
+  return rows;
 }
 
 /**
@@ -339,28 +348,33 @@ export async function checkCatalog(
 
 /**
  * Uniqueness, checked by induction: the base version holds one row per key (checked when it was
- * committed, and it still has the row count recorded then); `decided` holds one row per key, none
- * null; so the new state, the base with `decided`'s inserts and replacements applied, holds one row
- * per key exactly when it has base + inserted rows, which checkWrittenRows verifies on the written
- * files. A lost or duplicated row anywhere (a key replaced twice, a join that multiplies rows)
- * changes that count. `subsnap validate` checks uniqueness directly on the files.
+ * committed, with the row count recorded then); `decided` holds one row per key, none null; so the
+ * new state, the base with `decided`'s inserts and replacements applied, holds one row per key
+ * exactly when it has base + inserted rows, which checkWrittenRows verifies on the written files. A
+ * lost or duplicated row anywhere (a key replaced twice, a join that multiplies rows, base files that
+ * no longer hold the rows their commit records) changes that count. `subsnap validate` checks
+ * uniqueness directly on the files.
  */
-export function checkKeyCounts(base: Commit | undefined, counts: Record<string, number>): void {
+export function checkKeyCounts(counts: Record<string, number>): void {
   const problems: string[] = [];
   if (counts.decided_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_keys!} keys decided twice`);
   if (counts.decided_present_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_present_keys!} null keys`);
-  if (base && counts.previous_rows !== base.counts.totalKeys) {
-    problems.push(`version ${base.version} has ${counts.previous_rows} rows where its commit records ${base.counts.totalKeys}`);
-  }
   if (problems.length) throw new RunError(`internal error: ${problems.join('; ')}; nothing was committed`);
 }
 
-/** The written files hold exactly the rows counted (the Parquet footers' counts: no data is read). */
-export async function checkWrittenRows(engine: Engine, storage: LakeStorage, dir: string, expected: number): Promise<void> {
+/**
+ * The written files hold exactly the rows counted (the Parquet footers' counts: no data is read).
+ * Every row of the base streams into the new version but those replaced, so a base whose files lost
+ * or gained rows since its commit shows here too.
+ */
+export async function checkWrittenRows(
+  engine: Engine, storage: LakeStorage, dir: string, expected: number, base: Commit | undefined,
+): Promise<void> {
   const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, storage, dir)}`);
-  if (Number(row?.n) !== expected) {
-    throw new RunError(`internal error: ${String(row?.n)} rows were written where the new state has ${expected}; nothing was committed`);
-  }
+  const written = Number(row?.n);
+  if (written === expected) return;
+  const baseFiles = base ? `the files of version ${base.version} no longer hold the ${base.counts.totalKeys} rows its commit records (\`subsnap validate\` checks them), or ` : '';
+  throw new RunError(`${written} rows were written where the new state has ${expected}: ${baseFiles}a row was lost or duplicated (an internal error); nothing was committed`);
 }
 
 export async function checkUniqueKeys(engine: Engine, config: Config, storage: LakeStorage, dir: string): Promise<void> {

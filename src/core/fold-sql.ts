@@ -35,8 +35,8 @@ export interface FoldPlan {
    * sides are partitioned by key (a day too large to broadcast). Default: broadcast.
    */
   broadcastKeys?: boolean;
-  /** Counts of the previous version its commit recorded and that still hold (then no pass computes them). */
-  previousCounts?: { unmatched?: number };
+  /** Counts of the previous version its commit recorded (its unmatched rows only while they still hold): no pass computes them. */
+  previousCounts?: { rows: number; unmatched?: number };
 }
 
 /** The previous row's columns that deciding a key needs (all fields under `coalesce`: they fill nulls). */
@@ -74,6 +74,9 @@ const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;
 const DATE_TEXT = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
 
 /** Reasons of the record-level checks that come before any field (docs/SEMANTICS.md "Record validation"). */
+/** The records of `checked` the checks refused: rejected under every policy (and counted so by countsQuery). */
+const REFUSED_BY_CHECKS = 'NOT accepted';
+
 export const RECORD_REASONS = { malformed: 'malformed JSON', notObject: 'not a JSON object', duplicateNames: 'duplicate member name' } as const;
 
 export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
@@ -269,7 +272,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
 
   const conflictReason = (k: string, date: string) =>
     `concat(${d.literal(`conflicting duplicates for ${schema.key} `)}, CAST(${k} AS STRING), ' on ', CAST(${date} AS STRING))`;
-  const rejectedParts = [`SELECT journal_file, journal_date, position, reason, raw, raw_pii FROM checked WHERE NOT accepted`];
+  const rejectedParts = [`SELECT journal_file, journal_date, position, reason, raw, raw_pii FROM checked WHERE ${REFUSED_BY_CHECKS}`];
   if (conflictGroups) {
     // Every record of a conflicting group, and of a group that conflicts with the row already folded.
     rejectedParts.push(
@@ -310,36 +313,42 @@ export function outputSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'pol
 /**
  * The run's counts, without a pass over the new state: the new state is the previous version with
  * `decided`'s inserts and replacements applied, so its size and its unmatched rows follow from the
- * previous version (its row count is in the Parquet footers; its join column is one narrow scan)
- * and `decided`. The same query gives what the uniqueness check needs (see checkKeyCounts).
+ * previous version's commit (its row count always, its unmatched rows while the catalog is the one it
+ * was enriched with, else one narrow pass over its join column) and `decided`. The records' and the
+ * decided rows' counts come from one aggregation over both (one pass each); the same query gives what
+ * the uniqueness check needs (see checkKeyCounts). A previous version whose files no longer hold the
+ * rows its commit records shows in the written row count (checkWrittenRows).
  */
 export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
   const join = d.identifier(plan.schema.joinField);
   const key = d.identifier(plan.schema.key);
   const catalog = `(SELECT DISTINCT ${join} FROM ${plan.catalogTable})`;
   const unmatched = (column: string) => `NOT EXISTS (SELECT 1 FROM ${catalog} k WHERE k.${join} = ${column})`;
-  const count = (condition: string) => `SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
-  // The previous version's row count comes from its Parquet footers (no data is read); its unmatched
-  // rows from its commit while the catalog is unchanged, else from one pass over its join column.
-  const knownUnmatched = plan.previousCounts?.unmatched;
-  const previousUnmatched = (table: string) => knownUnmatched !== undefined
-    ? `CAST(${Math.trunc(knownUnmatched)} AS BIGINT)`
+  const count = (condition: string) => `COUNT(CASE WHEN ${condition} THEN 1 END)`;
+  const known = plan.previousCounts;
+  if (plan.previousTable && !known) throw new Error('the counts need the previous version\'s row count from its commit');
+  const previousUnmatched = (table: string) => known?.unmatched !== undefined
+    ? `CAST(${Math.trunc(known.unmatched)} AS BIGINT)`
     : `(SELECT COUNT(*) FROM ${table} p WHERE ${unmatched(`p.${join}`)})`;
   const previous = plan.previousTable
-    ? `(SELECT COUNT(*) FROM ${plan.previousTable}) AS previous_rows, ${previousUnmatched(plan.previousTable)} AS previous_unmatched`
+    ? `CAST(${Math.trunc(known!.rows)} AS BIGINT) AS previous_rows, ${previousUnmatched(plan.previousTable)} AS previous_unmatched`
     : `0 AS previous_rows, 0 AS previous_unmatched`;
+  // Under `reject` the rejected records are more than the checks refused (whole conflicting groups).
+  const rejected = plan.policies.duplicates === 'reject' ? '(SELECT COUNT(*) FROM rejected)' : count(`r.from_checked AND ${REFUSED_BY_CHECKS}`);
   return `SELECT
-      (SELECT COUNT(*) FROM checked) AS input_records,
-      (SELECT COUNT(*) FROM rejected) AS rejected_records,
+      ${count('r.from_checked')} AS input_records,
+      ${rejected} AS rejected_records,
       ${previous},
-      COUNT(*) AS decided_rows,
-      COUNT(DISTINCT x.${key}) AS decided_keys,
-      COUNT(x.${key}) AS decided_present_keys,
-      ${count(`x.action = 'insert'`)} AS inserted,
-      ${count(`x.action = 'replace'`)} AS updated,
-      ${count(`x.action = 'replace' AND NOT x.previous_join_known`)} AS replaced_unmatched,
-      ${count(`x.action IN ('insert', 'replace') AND NOT x.join_known`)} AS changed_unmatched
-    FROM decided x`;
+      ${count('NOT r.from_checked')} AS decided_rows,
+      COUNT(DISTINCT r.k) AS decided_keys,
+      COUNT(r.k) AS decided_present_keys,
+      ${count(`r.action = 'insert'`)} AS inserted,
+      ${count(`r.action = 'replace'`)} AS updated,
+      ${count(`r.action = 'replace' AND NOT r.previous_join_known`)} AS replaced_unmatched,
+      ${count(`r.action IN ('insert', 'replace') AND NOT r.join_known`)} AS changed_unmatched
+    FROM (SELECT FALSE AS from_checked, FALSE AS accepted, x.${key} AS k, x.action, x.join_known, x.previous_join_known FROM decided x
+          UNION ALL
+          SELECT TRUE, c.accepted, NULL, NULL, NULL, NULL FROM checked c) r`;
 }
 
 /** Rejected records by reason (the reasons of one record joined by '; ' count as one reason text). */

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -162,6 +162,47 @@ describe('fail closed', () => {
       await removeLake(lake);
     }
   });
+});
+
+describe('a previous version changed after its commit', () => {
+  /** Rewrites each Parquet file of a version folder through `select` (reading `v`, the file's rows). */
+  async function rewriteVersion(dir: string, select: string): Promise<void> {
+    const engine = await openDuckDb();
+    try {
+      for (const name of (await readdir(dir)).filter((f) => f.endsWith('.parquet'))) {
+        const file = path.join(dir, name);
+        await engine.run(`COPY (WITH v AS (SELECT * FROM read_parquet('${file}')) ${select}) TO '${file}.new' (FORMAT parquet)`);
+        await rename(`${file}.new`, file);
+      }
+    } finally {
+      await engine.close();
+    }
+  }
+
+  // Rows lost (one of them a key the next day replaces) or gained: the next run commits nothing.
+  for (const [change, select] of [
+    ['lost a row', 'SELECT * FROM v WHERE "Id" <> 2'],
+    ['lost the row of a key the day replaces', 'SELECT * FROM v WHERE "Id" <> 3'],
+    ['gained a row', 'SELECT * FROM v UNION ALL SELECT * FROM v WHERE "Id" = 1'],
+  ] as const) {
+    it(`whose files ${change}: the next run commits nothing and says which version`, async () => {
+      const lake = await tempLake();
+      try {
+        const day1 = Array.from({ length: 5 }, (_, i) => JSON.stringify({ Id: i + 1, subscription: 'basic' }));
+        await writeJournalFile(lake, { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: `${day1.join('\n')}\n` });
+        const first = await runJson(lake);
+        await rewriteVersion(first.snapshotPath, select);
+        await writeJournalFile(lake, { path: 'date=2024-01-02/a.jsonl', date: '2024-01-02', content: '{"Id":3,"subscription":"premium"}\n{"Id":6}\n' });
+        const refused = await subsnap(['run', '--lake', lake]);
+        assert.equal(refused.code, 2, refused.stderr);
+        assert.match(refused.stderr, /the files of version 1 no longer hold the 5 rows its commit records/);
+        assert.match(refused.stderr, /nothing was committed/);
+        assert.equal((await ok(['log', '--lake', lake, '--json'])).stdout.trim().split('\n').length, 1, 'still one version');
+      } finally {
+        await removeLake(lake);
+      }
+    });
+  }
 });
 
 describe('the catalog', () => {
