@@ -130,13 +130,13 @@ async function foldInto(
   await checkEngineReadText(engine, plan, prepared);
   const [row] = await engine.query(countsQuery(engine.dialect, plan));
   const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
-  checkKeyCounts(counts);
+  checkKeyCounts(counts, base);
   await checkRejectedShare(engine, config, counts.input_records!, counts.rejected_records!);
   const totalKeys = counts.previous_rows! + counts.inserted!;
   crashPoint('folded');
 
   progress({ stage: 'writing Parquet' });
-  const staged = await writeStagedFiles(engine, storage, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys, base });
+  const staged = await writeStagedFiles(engine, storage, plan, enrichment, runDir, { rejected: counts.rejected_records!, totalKeys }, base);
   const rejected = counts.rejected_records!;
   checkDeltaColumns(staged.columns);
   crashPoint('written');
@@ -198,7 +198,7 @@ async function foldInto(
  */
 async function writeStagedFiles(
   engine: Engine, storage: LakeStorage, plan: FoldPlan, enrichment: string[], runDir: string,
-  expected: { rejected: number; totalKeys: number; base: Commit | undefined },
+  expected: { rejected: number; totalKeys: number }, base: Commit | undefined,
 ): Promise<{ snapshot: string; quarantine: string | null; columns: { name: string; type: string }[] }> {
   const d = engine.dialect;
   const snapshot = path.join(runDir, 'snapshot');
@@ -210,7 +210,7 @@ async function writeStagedFiles(
   for (const relation of FOLD_RELATIONS_DONE_BEFORE_WRITE) await engine.run(d.dropTemp(relation));
   await storage.ensureDir(snapshot);
   await engine.run(d.writeParquet(outputSelect(d, plan, enrichment), storage.engineLocation(snapshot)));
-  await checkWrittenRows(engine, storage, snapshot, expected.totalKeys, expected.base);
+  await checkWrittenRows(engine, storage, snapshot, expected.totalKeys, base);
   const columns = (await engine.columns(`SELECT * FROM ${await parquetTable(engine, storage, snapshot)}`))
     .map((c) => ({ name: c.name, type: neutralType(c.type) }));
   for (const view of FOLD_VIEWS) await engine.run(d.dropView(view));
@@ -355,11 +355,14 @@ export async function checkCatalog(
  * no longer hold the rows their commit records) changes that count. `subsnap validate` checks
  * uniqueness directly on the files.
  */
-export function checkKeyCounts(counts: Record<string, number>): void {
+export function checkKeyCounts(counts: Record<string, number>, base: Commit | undefined): void {
   const problems: string[] = [];
   if (counts.decided_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_keys!} keys decided twice`);
   if (counts.decided_present_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_present_keys!} null keys`);
-  if (problems.length) throw new RunError(`internal error: ${problems.join('; ')}; nothing was committed`);
+  if (problems.length === 0) return;
+  // A key decided twice is also what a base row duplicated since its commit makes of a key the day replaces.
+  const cause = base ? ` (or the files of version ${base.version} no longer hold the ${base.counts.totalKeys} rows its commit records: \`subsnap validate\` checks them)` : '';
+  throw new RunError(`internal error: ${problems.join('; ')}${cause}; nothing was committed`);
 }
 
 /**

@@ -73,10 +73,10 @@ export const FOLD_RELATIONS_DONE_BEFORE_WRITE = ['lines', 'checked', 'candidates
 const ORDER = { last: 'DESC', first: 'ASC', reject: 'DESC' } as const;
 const DATE_TEXT = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
 
-/** Reasons of the record-level checks that come before any field (docs/SEMANTICS.md "Record validation"). */
-/** The records of `checked` the checks refused: rejected under every policy (and counted so by countsQuery). */
-const REFUSED_BY_CHECKS = 'NOT accepted';
+/** The records of `checked` (as `alias`) the checks refused: rejected under every policy (and counted so by countsQuery). */
+const refusedByChecks = (alias: string) => `NOT ${alias}.accepted`;
 
+/** Reasons of the record-level checks that come before any field (docs/SEMANTICS.md "Record validation"). */
 export const RECORD_REASONS = { malformed: 'malformed JSON', notObject: 'not a JSON object', duplicateNames: 'duplicate member name' } as const;
 
 export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
@@ -272,7 +272,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
 
   const conflictReason = (k: string, date: string) =>
     `concat(${d.literal(`conflicting duplicates for ${schema.key} `)}, CAST(${k} AS STRING), ' on ', CAST(${date} AS STRING))`;
-  const rejectedParts = [`SELECT journal_file, journal_date, position, reason, raw, raw_pii FROM checked WHERE ${REFUSED_BY_CHECKS}`];
+  const rejectedParts = [`SELECT journal_file, journal_date, position, reason, raw, raw_pii FROM checked c WHERE ${refusedByChecks('c')}`];
   if (conflictGroups) {
     // Every record of a conflicting group, and of a group that conflicts with the row already folded.
     rejectedParts.push(
@@ -315,7 +315,9 @@ export function outputSelect(d: SqlDialect, plan: Pick<FoldPlan, 'schema' | 'pol
  * `decided`'s inserts and replacements applied, so its size and its unmatched rows follow from the
  * previous version's commit (its row count always, its unmatched rows while the catalog is the one it
  * was enriched with, else one narrow pass over its join column) and `decided`. The records' and the
- * decided rows' counts come from one aggregation over both (one pass each); the same query gives what
+ * decided rows' counts come from one aggregation over both (one pass each; under `duplicates:
+ * reject` the rejected records, whole conflicting groups among them, are counted from the `rejected`
+ * view, which reads `checked` and `decided` again); the same query gives what
  * the uniqueness check needs (see checkKeyCounts). A previous version whose files no longer hold the
  * rows its commit records shows in the written row count (checkWrittenRows).
  */
@@ -334,7 +336,7 @@ export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
     ? `CAST(${Math.trunc(known!.rows)} AS BIGINT) AS previous_rows, ${previousUnmatched(plan.previousTable)} AS previous_unmatched`
     : `0 AS previous_rows, 0 AS previous_unmatched`;
   // Under `reject` the rejected records are more than the checks refused (whole conflicting groups).
-  const rejected = plan.policies.duplicates === 'reject' ? '(SELECT COUNT(*) FROM rejected)' : count(`r.from_checked AND ${REFUSED_BY_CHECKS}`);
+  const rejected = plan.policies.duplicates === 'reject' ? '(SELECT COUNT(*) FROM rejected)' : count(`r.from_checked AND ${refusedByChecks('r')}`);
   return `SELECT
       ${count('r.from_checked')} AS input_records,
       ${rejected} AS rejected_records,
