@@ -361,9 +361,13 @@ export function checkKeyCounts(counts: Record<string, number>, base: Commit | un
   if (counts.decided_present_keys !== counts.decided_rows) problems.push(`${counts.decided_rows! - counts.decided_present_keys!} null keys`);
   if (problems.length === 0) return;
   // A key decided twice is also what a base row duplicated since its commit makes of a key the day replaces.
-  const cause = base ? ` (or the files of version ${base.version} no longer hold the ${base.counts.totalKeys} rows its commit records: \`subsnap validate\` checks them)` : '';
+  const cause = base ? ` (or ${changedBase(base)})` : '';
   throw new RunError(`internal error: ${problems.join('; ')}${cause}; nothing was committed`);
 }
+
+/** The other cause of a count that does not add up: the base's files changed since its commit. */
+const changedBase = (base: Commit) =>
+  `the files of version ${base.version} no longer hold the ${base.counts.totalKeys} rows its commit records (\`subsnap validate\` checks them)`;
 
 /**
  * The written files hold exactly the rows counted (the Parquet footers' counts: no data is read).
@@ -376,7 +380,7 @@ export async function checkWrittenRows(
   const [row] = await engine.query(`SELECT COUNT(*) AS n FROM ${await parquetTable(engine, storage, dir)}`);
   const written = Number(row?.n);
   if (written === expected) return;
-  const baseFiles = base ? `the files of version ${base.version} no longer hold the ${base.counts.totalKeys} rows its commit records (\`subsnap validate\` checks them), or ` : '';
+  const baseFiles = base ? `${changedBase(base)}, or ` : '';
   throw new RunError(`${written} rows were written where the new state has ${expected}: ${baseFiles}a row was lost or duplicated (an internal error); nothing was committed`);
 }
 

@@ -327,20 +327,20 @@ export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
   const catalog = `(SELECT DISTINCT ${join} FROM ${plan.catalogTable})`;
   const unmatched = (column: string) => `NOT EXISTS (SELECT 1 FROM ${catalog} k WHERE k.${join} = ${column})`;
   const count = (condition: string) => `COUNT(CASE WHEN ${condition} THEN 1 END)`;
-  const known = plan.previousCounts;
-  if (plan.previousTable && !known) throw new Error('the counts need the previous version\'s row count from its commit');
-  const previousUnmatched = (table: string) => known?.unmatched !== undefined
-    ? `CAST(${Math.trunc(known.unmatched)} AS BIGINT)`
-    : `(SELECT COUNT(*) FROM ${table} p WHERE ${unmatched(`p.${join}`)})`;
-  const previous = plan.previousTable
-    ? `CAST(${Math.trunc(known!.rows)} AS BIGINT) AS previous_rows, ${previousUnmatched(plan.previousTable)} AS previous_unmatched`
-    : `0 AS previous_rows, 0 AS previous_unmatched`;
+  const previous = (table: string | undefined, known: FoldPlan['previousCounts']) => {
+    if (!table) return `0 AS previous_rows, 0 AS previous_unmatched`;
+    if (!known) throw new Error('the counts need the previous version\'s row count from its commit');
+    const previousUnmatched = known.unmatched !== undefined
+      ? `CAST(${Math.trunc(known.unmatched)} AS BIGINT)`
+      : `(SELECT COUNT(*) FROM ${table} p WHERE ${unmatched(`p.${join}`)})`;
+    return `CAST(${Math.trunc(known.rows)} AS BIGINT) AS previous_rows, ${previousUnmatched} AS previous_unmatched`;
+  };
   // Under `reject` the rejected records are more than the checks refused (whole conflicting groups).
   const rejected = plan.policies.duplicates === 'reject' ? '(SELECT COUNT(*) FROM rejected)' : count(`r.from_checked AND ${refusedByChecks('r')}`);
   return `SELECT
       ${count('r.from_checked')} AS input_records,
       ${rejected} AS rejected_records,
-      ${previous},
+      ${previous(plan.previousTable, plan.previousCounts)},
       ${count('NOT r.from_checked')} AS decided_rows,
       COUNT(DISTINCT r.k) AS decided_keys,
       COUNT(r.k) AS decided_present_keys,
