@@ -53,14 +53,24 @@ export async function kill(child: ChildProcess): Promise<void> {
   await closed;
 }
 
-/** Every file below `dir` (relative path → content), hidden and pending files included. */
+/** A file's content, or undefined when it went away after it was listed (a live archiver renames its pending files). */
+const contentIfPresent = (file: string) =>
+  fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+
+/** Every file below `dir` (relative path → content), hidden and pending files included; safe while an archiver runs. */
 export async function tree(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (d: string) => {
     for (const entry of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
       const full = path.join(d, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else out[path.relative(dir, full)] = await fs.readFile(full, 'utf8');
+      else {
+        const content = await contentIfPresent(full);
+        if (content !== undefined) out[path.relative(dir, full)] = content;
+      }
     }
   };
   await walk(dir);
