@@ -1,6 +1,6 @@
 // `npm run bench`: the daily run at several scales, side by side with the Spark engine, the usual
 // PySpark job and the all-columns floor; medians over repetitions, peak RSS of each process tree.
-//   npm run bench -- [--scales small,day100,headline,large] [--reps 3] [--out bench/results] [--data DIR] [--spark-warm-ups 10]
+//   npm run bench -- [--scales small,day100,headline,large] [--reps 3] [--out bench/results] [--data DIR] [--spark-warm-ups 10] [--report-only]
 import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -62,6 +62,8 @@ const { values } = parseArgs({
     // A subset of contenders; results of the others are kept from the previous results.json.
     contenders: { type: 'string', default: ALL.join(',') },
     'spark-warm-ups': { type: 'string', default: String(DEFAULT_WARM_UP_RUNS) },
+    // Writes results.md and the chart again from results.json, running nothing.
+    'report-only': { type: 'boolean', default: false },
   },
 });
 const chosen = new Set(values.contenders!.split(',') as Contender[]);
@@ -130,7 +132,7 @@ async function resetToVersion1(lake: string): Promise<void> {
 }
 
 interface Sample { ms: number; peakRssMb: number }
-interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string; failed?: string; measuredAt?: string }
+interface Result { scale: string; snapshotKeys: number; journalRecords: number; contender: Contender; samples: Sample[]; median: number; min: number; max: number; peakRssMb: number; note?: string; failed?: string; measuredAt?: string; machine?: string }
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -235,15 +237,15 @@ interface Prepared { initialLoadMs: number; initialLoadPeakRssMb?: number }
  * Ratios are given only between such results: this machine's speed varies from day to day.
  */
 const measuredTogether = (a: Result, b: Result) =>
-  a.measuredAt !== undefined && b.measuredAt !== undefined && Math.abs(Date.parse(a.measuredAt) - Date.parse(b.measuredAt)) < 60_000;
+  a.machine === b.machine && a.measuredAt !== undefined && b.measuredAt !== undefined && Math.abs(Date.parse(a.measuredAt) - Date.parse(b.measuredAt)) < 60_000;
 
 /** The targets of the benchmark, each with the measured value and whether it was met. */
-function targetLines(results: Result[]): string[] {
+function targetLines(results: Result[], mark: (r: Result) => string): string[] {
   const find = (scale: string, contender: Contender) => results.find((r) => r.scale === scale && r.contender === contender && !r.failed);
   const rows: [string, string, boolean | undefined][] = [];
   /** A ratio target between two results: judged only when they were measured together. */
   const ratioRow = (target: string, a: Result, b: Result, text: string, met: boolean | undefined) =>
-    rows.push(measuredTogether(a, b) ? [target, text, met] : [target, `${text} (measured apart: not judged)`, undefined]);
+    rows.push(measuredTogether(a, b) ? [target, `${text}${mark(a)}`, met] : [target, `${text} (measured apart: not judged)`, undefined]);
   const headline = (c: Contender) => find('headline', c);
   const [duck, pyspark] = [headline('duckdb'), headline('pyspark')];
   for (const r of results.filter((x) => x.contender === 'duckdb' && !x.failed && x.snapshotKeys >= 1_000_000)) {
@@ -254,10 +256,11 @@ function targetLines(results: Result[]): string[] {
   const noops = results.filter((r) => r.contender === 'noop' && !r.failed);
   if (noops.length) {
     const slowest = Math.max(...noops.map((r) => r.median));
-    rows.push(['no-op run < 1 s at every scale', `slowest median ${(slowest / 1000).toFixed(2)} s`, slowest < 1000]);
+    const slowestRun = noops.find((r) => r.median === slowest)!;
+    rows.push(['no-op run < 1 s at every scale', `slowest median ${(slowest / 1000).toFixed(2)} s at ${slowestRun.scale}${mark(slowestRun)}`, slowest < 1000]);
   }
   const gb = (mib: number) => (mib * 2 ** 20) / 1e9;
-  if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${gb(duck.peakRssMb).toFixed(2)} GB`, gb(duck.peakRssMb) <= 2]);
+  if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${gb(duck.peakRssMb).toFixed(2)} GB${mark(duck)}`, gb(duck.peakRssMb) <= 2]);
   const sparkEngine = headline('spark');
   if (sparkEngine && pyspark) {
     ratioRow(`Spark engine ≤ 0.5 × the PySpark job (headline, both ${SPARK_HEAP} heap)`, sparkEngine, pyspark, `${(sparkEngine.median / pyspark.median).toFixed(2)}×`, sparkEngine.median <= 0.5 * pyspark.median);
@@ -267,18 +270,18 @@ function targetLines(results: Result[]): string[] {
     const f = find(r.scale, 'spark-floor');
     if (f) ratioRow(`Spark engine vs Spark's own all-columns floor (${r.scale})`, r, f, `${(r.median / f.median).toFixed(2)}×`, undefined);
   }
-  if (sparkEngine) rows.push(['Spark server peak RSS ≤ 3 GB (headline)', `${gb(sparkEngine.peakRssMb).toFixed(2)} GB`, gb(sparkEngine.peakRssMb) <= 3]);
+  if (sparkEngine) rows.push(['Spark server peak RSS ≤ 3 GB (headline)', `${gb(sparkEngine.peakRssMb).toFixed(2)} GB${mark(sparkEngine)}`, gb(sparkEngine.peakRssMb) <= 3]);
   const [smallSpark, smallPyspark] = [find('small', 'spark'), find('small', 'pyspark')];
   if (smallSpark && smallPyspark) {
     ratioRow('Spark engine at parity with the PySpark job (small)', smallSpark, smallPyspark, `${(smallSpark.median / smallPyspark.median).toFixed(2)}×`, smallSpark.median <= smallPyspark.median);
   }
   const daySpark = find('day100', 'spark');
-  if (daySpark) rows.push(['a 100-record day on a warm Spark server < 5 s', `${(daySpark.median / 1000).toFixed(2)} s`, daySpark.median < 5000]);
+  if (daySpark) rows.push(['a 100-record day on a warm Spark server < 5 s', `${(daySpark.median / 1000).toFixed(2)} s${mark(daySpark)}`, daySpark.median < 5000]);
   const largeScale = SCALES.large;
   if (largeScale && results.some((r) => r.scale === 'large')) {
     const large = find('large', 'duckdb');
     const failed = results.find((r) => r.scale === 'large' && r.contender === 'duckdb')?.failed;
-    rows.push([`S=50M completes under --memory-limit ${largeScale.memoryLimit}`, large ? `${(large.median / 1000).toFixed(2)} s, peak RSS ${gb(large.peakRssMb).toFixed(2)} GB` : `failed: ${failed ?? 'not run'}`, Boolean(large) && gb(large!.peakRssMb) <= (parseMemorySize(largeScale.memoryLimit!) ?? 0) / 1e9]);
+    rows.push([`S=50M completes under --memory-limit ${largeScale.memoryLimit}`, large ? `${(large.median / 1000).toFixed(2)} s, peak RSS ${gb(large.peakRssMb).toFixed(2)} GB${mark(large)}` : `failed: ${failed ?? 'not run'}`, Boolean(large) && gb(large!.peakRssMb) <= (parseMemorySize(largeScale.memoryLimit!) ?? 0) / 1e9]);
   }
   // The floors have no target of their own: their times per record show how far fixed costs alone
   // (a process, an engine, a file) keep a run from scaling linearly at the smaller scales.
@@ -289,13 +292,15 @@ function targetLines(results: Result[]): string[] {
     if (measured.length < 2) continue;
     const mid = median(micros);
     const within = micros.every((m) => Math.abs(m - mid) <= 0.2 * mid);
-    rows.push([`${name}: time per S + J record within ±20% from S=1M up`, measured.map((r, i) => `${r.scale} ${micros[i]!.toFixed(2)} µs`).join(', '),
-      contender.endsWith('floor') ? undefined : within]);
+    // Times of different machines are not compared: shown, not judged.
+    const oneMachine = new Set(measured.map((r) => r.machine)).size === 1;
+    rows.push([`${name}: time per S + J record within ±20% from S=1M up`, measured.map((r, i) => `${r.scale} ${micros[i]!.toFixed(2)} µs${mark(r)}`).join(', '),
+      contender.endsWith('floor') || !oneMachine ? undefined : within]);
   }
   const generator = find('headline', 'generator') ?? results.filter((r) => r.contender === 'generator' && !r.failed).at(-1);
   if (generator) {
     const perSec = generator.journalRecords / (generator.median / 1000);
-    rows.push([`generator ≥ 1M records/s (${generator.scale})`, `${formatCount(perSec)}/s`, perSec >= 1e6]);
+    rows.push([`generator ≥ 1M records/s (${generator.scale})`, `${formatCount(perSec)}/s${mark(generator)}`, perSec >= 1e6]);
   }
   return ['| target | measured | met |', '| --- | --- | --- |',
     ...rows.map(([t, m, ok]) => `| ${t} | ${m} | ${ok === undefined ? 'see the values' : ok ? 'yes' : 'no'} |`)];
@@ -310,37 +315,43 @@ const SCALE_ORDER = Object.keys(SCALES);
 async function report(fresh: Result[], freshPrepared: Record<string, unknown>): Promise<void> {
   await fs.mkdir(values.out!, { recursive: true });
   const file = path.join(values.out!, 'results.json');
-  const previous = existsSync(file) ? (JSON.parse(await fs.readFile(file, 'utf8')) as { date?: string; results?: Result[]; prepared?: Record<string, unknown> }) : {};
+  const previous = existsSync(file)
+    ? (JSON.parse(await fs.readFile(file, 'utf8')) as { date?: string; machine?: string; results?: Result[]; prepared?: Record<string, unknown> })
+    : {};
   const key = (r: Result) => `${r.scale}/${r.contender}`;
   const freshKeys = new Set(fresh.map(key));
-  const kept = (previous.results ?? []).filter((r) => !freshKeys.has(key(r)) && r.contender in LABELS).map((r) => ({ ...r, measuredAt: r.measuredAt ?? previous.date }));
-  const results = [...kept, ...fresh]
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+  const kept = (previous.results ?? []).filter((r) => !freshKeys.has(key(r)) && r.contender in LABELS)
+    .map((r) => ({ ...r, measuredAt: r.measuredAt ?? previous.date, machine: r.machine ?? previous.machine }));
+  const results = [...kept, ...fresh.map((r) => ({ ...r, machine }))]
     .sort((a, b) => SCALE_ORDER.indexOf(a.scale) - SCALE_ORDER.indexOf(b.scale) || ALL.indexOf(a.contender) - ALL.indexOf(b.contender));
   const prepared = { ...(previous.prepared ?? {}), ...freshPrepared } as Record<string, Prepared>;
-  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
-  const json = { date: new Date().toISOString(), machine, reps, prepared, results };
+  const json = { date: new Date().toISOString(), machine, prepared, results };
   await fs.writeFile(file, `${JSON.stringify(json, null, 1)}\n`);
-  const lines = [`# Benchmark results`, '', `${machine}; ${reps} repetition(s), wall time in seconds.`, '',
+  const machines = [...new Set(results.map((r) => r.machine ?? 'unknown machine'))];
+  const mark = (r: Result) => (machines.length > 1 ? ` (${String.fromCharCode(65 + machines.indexOf(r.machine ?? 'unknown machine'))})` : '');
+  const machineLines = machines.length > 1 ? machines.map((m, i) => `- (${String.fromCharCode(65 + i)}) ${m}`) : [`- ${machine}`];
+  const lines = [`# Benchmark results`, '', 'Wall time in seconds (median, min and max of each result\'s repetitions); machines, marked in the measured column:', '', ...machineLines, '',
     '| scale | S keys | J records | contender | median | min | max | peak RSS (MiB) | vs floor | measured |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |'];
   for (const r of results) {
     const floor = RUNS.includes(r.contender)
       ? results.find((x) => x.scale === r.scale && x.contender === 'floor' && !x.failed && measuredTogether(x, r))
       : undefined;
-    const when = r.measuredAt?.slice(0, 16).replace('T', ' ') ?? '';
+    const when = `${r.measuredAt?.slice(0, 16).replace('T', ' ') ?? ''}${mark(r)}`;
     if (r.failed) {
       lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]} | failed: ${r.failed.replace(/\|/g, '/')} | | | | | ${when} |`);
       continue;
     }
     lines.push(`| ${r.scale} | ${formatCount(r.snapshotKeys)} | ${formatCount(r.journalRecords)} | ${LABELS[r.contender]}${r.note ? ` (${r.note})` : ''} | ${(r.median / 1000).toFixed(2)} | ${(r.min / 1000).toFixed(2)} | ${(r.max / 1000).toFixed(2)} | ${r.peakRssMb.toFixed(0)} | ${floor ? `${(r.median / floor.median).toFixed(2)}×` : ''} | ${when} |`);
   }
-  lines.push('', 'A ratio (vs floor, and in the targets) is given only between results of one invocation: this ' +
-    'machine\'s speed varies from day to day (compare the floor and the no-op run across dates).');
+  lines.push('', 'A ratio (vs floor, and in the targets) is given only between results of one invocation: a ' +
+    'machine\'s speed varies from day to day (compare the floor and the no-op run across dates), and machines differ.');
   lines.push('', '| scale | initial load of S keys (set-up, s) | its peak RSS (MiB) |', '| --- | ---: | ---: |');
   for (const name of SCALE_ORDER.filter((n) => prepared[n])) {
     const p = prepared[name]!;
     lines.push(`| ${name} | ${(p.initialLoadMs / 1000).toFixed(1)} | ${p.initialLoadPeakRssMb?.toFixed(0) ?? ''} |`);
   }
-  lines.push('', ...targetLines(results));
+  lines.push('', ...targetLines(results, mark));
   await fs.writeFile(path.join(values.out!, 'results.md'), `${lines.join('\n')}\n`);
   const contenders = [...new Set(results.map((r) => r.contender))].filter((c) => RUNS.includes(c));
   const chart = lineChart('Daily run: median wall time against snapshot size', 'keys already in the snapshot (S)', 'seconds',
@@ -349,4 +360,5 @@ async function report(fresh: Result[], freshPrepared: Record<string, unknown>): 
   console.error(`[bench] results written to ${values.out}`);
 }
 
-await main();
+if (values['report-only']) await report([], {});
+else await main();
