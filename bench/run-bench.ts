@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   }
 }
 
-interface Prepared { initialLoadMs: number; initialLoadPeakRssMb?: number }
+interface Prepared { initialLoadMs: number; initialLoadPeakRssMb?: number; machine?: string }
 
 /**
  * Whether two results come from one invocation of the bench (a scale's results are recorded together).
@@ -308,9 +308,14 @@ function targetLines(results: Result[], mark: (r: Result) => string): string[] {
 
 const SCALE_ORDER = Object.keys(SCALES);
 
+/** This machine, as results name it. */
+const thisMachine = () => `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+
 /**
  * Writes results.json, results.md and the chart: this run's results, plus those of the previous
- * results.json for scales and contenders not measured this time (each result says when it was measured).
+ * results.json for scales and contenders not measured this time (each result says when it was
+ * measured, and on which machine; one recorded before results named theirs is taken to be the
+ * file's last machine). With --report-only, results.json is read, not written.
  */
 async function report(fresh: Result[], freshPrepared: Record<string, unknown>): Promise<void> {
   await fs.mkdir(values.out!, { recursive: true });
@@ -320,17 +325,24 @@ async function report(fresh: Result[], freshPrepared: Record<string, unknown>): 
     : {};
   const key = (r: Result) => `${r.scale}/${r.contender}`;
   const freshKeys = new Set(fresh.map(key));
-  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown cpu'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}`;
+  const machine = thisMachine();
   const kept = (previous.results ?? []).filter((r) => !freshKeys.has(key(r)) && r.contender in LABELS)
     .map((r) => ({ ...r, measuredAt: r.measuredAt ?? previous.date, machine: r.machine ?? previous.machine }));
   const results = [...kept, ...fresh.map((r) => ({ ...r, machine }))]
     .sort((a, b) => SCALE_ORDER.indexOf(a.scale) - SCALE_ORDER.indexOf(b.scale) || ALL.indexOf(a.contender) - ALL.indexOf(b.contender));
-  const prepared = { ...(previous.prepared ?? {}), ...freshPrepared } as Record<string, Prepared>;
-  const json = { date: new Date().toISOString(), machine, prepared, results };
-  await fs.writeFile(file, `${JSON.stringify(json, null, 1)}\n`);
-  const machines = [...new Set(results.map((r) => r.machine ?? 'unknown machine'))];
-  const mark = (r: Result) => (machines.length > 1 ? ` (${String.fromCharCode(65 + machines.indexOf(r.machine ?? 'unknown machine'))})` : '');
-  const machineLines = machines.length > 1 ? machines.map((m, i) => `- (${String.fromCharCode(65 + i)}) ${m}`) : [`- ${machine}`];
+  const keptPrepared = Object.entries((previous.prepared ?? {}) as Record<string, Prepared>).map(([k, p]) => [k, { ...p, machine: p.machine ?? previous.machine }]);
+  const freshlyPrepared = Object.entries(freshPrepared as Record<string, Prepared>).map(([k, p]) => [k, { ...p, machine }]);
+  const prepared = Object.fromEntries([...keptPrepared, ...freshlyPrepared]) as Record<string, Prepared>;
+  if (!values['report-only']) {
+    const json = { date: new Date().toISOString(), machine, prepared, results };
+    await fs.writeFile(file, `${JSON.stringify(json, null, 1)}\n`);
+  }
+  const named = (m: string | undefined) => m ?? 'unknown machine';
+  const machines = [...new Set([...results.map((r) => named(r.machine)), ...Object.values(prepared).map((p) => named(p.machine))])];
+  const letter = (m: string | undefined) => String.fromCharCode(65 + machines.indexOf(named(m)));
+  const markOf = (m: string | undefined) => (machines.length > 1 ? ` (${letter(m)})` : '');
+  const mark = (r: Result) => markOf(r.machine);
+  const machineLines = machines.length > 1 ? machines.map((m) => `- (${letter(m)}) ${m}`) : [`- ${machines[0] ?? machine}`];
   const lines = [`# Benchmark results`, '', 'Wall time in seconds (median, min and max of each result\'s repetitions); machines, marked in the measured column:', '', ...machineLines, '',
     '| scale | S keys | J records | contender | median | min | max | peak RSS (MiB) | vs floor | measured |', '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |'];
   for (const r of results) {
@@ -349,13 +361,18 @@ async function report(fresh: Result[], freshPrepared: Record<string, unknown>): 
   lines.push('', '| scale | initial load of S keys (set-up, s) | its peak RSS (MiB) |', '| --- | ---: | ---: |');
   for (const name of SCALE_ORDER.filter((n) => prepared[n])) {
     const p = prepared[name]!;
-    lines.push(`| ${name} | ${(p.initialLoadMs / 1000).toFixed(1)} | ${p.initialLoadPeakRssMb?.toFixed(0) ?? ''} |`);
+    lines.push(`| ${name}${markOf(p.machine)} | ${(p.initialLoadMs / 1000).toFixed(1)} | ${p.initialLoadPeakRssMb?.toFixed(0) ?? ''} |`);
   }
   lines.push('', ...targetLines(results, mark));
   await fs.writeFile(path.join(values.out!, 'results.md'), `${lines.join('\n')}\n`);
-  const contenders = [...new Set(results.map((r) => r.contender))].filter((c) => RUNS.includes(c));
+  // A line per contender and machine: times of two machines are not one curve.
+  const series = [...new Set(results.filter((r) => RUNS.includes(r.contender)).map((r) => JSON.stringify([r.contender, named(r.machine)])))]
+    .map((k) => JSON.parse(k) as [Contender, string]);
   const chart = lineChart('Daily run: median wall time against snapshot size', 'keys already in the snapshot (S)', 'seconds',
-    contenders.map((c) => ({ name: LABELS[c], points: results.filter((r) => r.contender === c && !r.failed).map((r) => ({ x: r.snapshotKeys, y: r.median / 1000 })) })));
+    series.map(([c, m]) => ({
+      name: `${LABELS[c]}${markOf(m)}`,
+      points: results.filter((r) => r.contender === c && named(r.machine) === m && !r.failed).map((r) => ({ x: r.snapshotKeys, y: r.median / 1000 })),
+    })));
   await fs.writeFile(path.join(values.out!, 'time-vs-snapshot.svg'), chart);
   console.error(`[bench] results written to ${values.out}`);
 }

@@ -31,16 +31,37 @@ describe('benchmark script', { timeout: 900_000 }, () => {
       // Each result names its machine; one machine, so no marks.
       for (const r of results.results) assert.match(r.machine, /^\d+ cores \(/, `${r.contender} names its machine`);
       assert.ok(!/ \(A\) \|/.test(table), 'one machine: results are not marked');
-      // --report-only writes the table again from results.json; a result of another machine is marked.
-      const other = { ...results.results[0], scale: 'small', machine: '2 cores (another cpu), 24 GB RAM, Node v20' };
-      await writeFile(path.join(out, 'results.json'), JSON.stringify({ ...results, results: [...results.results, other] }));
-      const again = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'run-bench.ts'), '--report-only', '--out', out],
-        { cwd: root, encoding: 'utf8', timeout: 60_000 });
-      assert.equal(again.status, 0, again.stderr.slice(-4000));
-      const marked = await readFile(path.join(out, 'results.md'), 'utf8');
+      // --report-only writes the table again from results.json (which it leaves as it was); results of
+      // other machines are marked, and no ratio is given between machines, even when measured together.
+      const reportOnly = async (json: unknown) => {
+        const text = JSON.stringify(json);
+        await writeFile(path.join(out, 'results.json'), text);
+        const again = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', 'run-bench.ts'), '--report-only', '--out', out],
+          { cwd: root, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(again.status, 0, again.stderr.slice(-4000));
+        assert.equal(await readFile(path.join(out, 'results.json'), 'utf8'), text, '--report-only leaves results.json as it was');
+        return readFile(path.join(out, 'results.md'), 'utf8');
+      };
+      const duck = results.results.find((r: { contender: string }) => r.contender === 'duckdb');
+      const floor = results.results.find((r: { contender: string }) => r.contender === 'floor');
+      assert.match(table, /\| tiny \| 100k \| 10k \| subsnap run \(DuckDB\) \|([^|]+\|){4} [\d.]+× \|/, 'one machine: the run is given against its floor');
+      const elsewhere = [
+        { ...duck, scale: 'small', snapshotKeys: 1_000_000, machine: '2 cores (another cpu), 24 GB RAM, Node v20' },
+        { ...floor, scale: 'small', snapshotKeys: 1_000_000, machine: '2 cores (a third cpu), 24 GB RAM, Node v20' },
+      ];
+      const marked = await reportOnly({ ...results, results: [...results.results, ...elsewhere] });
       assert.match(marked, /- \(B\) 2 cores \(another cpu\)/);
-      assert.match(marked, /\| tiny \| 100k \| 10k \| subsnap run \(DuckDB\) \|.* \(A\) \|/);
-      assert.match(marked, /\| small \| 100k \| 10k \| subsnap run \(DuckDB\) \|.* \(B\) \|/);
+      assert.match(marked, /- \(C\) 2 cores \(a third cpu\)/);
+      assert.match(marked, /\| tiny \| 100k \| 10k \| subsnap run \(DuckDB\) \|([^|]+\|){4} [\d.]+× \| [^|]+ \(A\) \|/);
+      assert.match(marked, /\| small \| 1M \| 10k \| subsnap run \(DuckDB\) \|([^|]+\|){4}  \| [^|]+ \(B\) \|/, 'no ratio between two machines');
+      assert.match(marked, /DuckDB run ≤ 1\.5 × the all-columns floor \(small\) \| [\d.]+× \(measured apart: not judged\) \| see the values \|/);
+      // Results recorded before results named their machine are the file's last machine's.
+      const withoutMachine = ({ machine: _, ...rest }: { machine?: string }) => rest;
+      const unnamed = await reportOnly({ ...results, machine: '2 cores (an older cpu), 24 GB RAM, Node v20',
+        results: results.results.map(withoutMachine),
+        prepared: Object.fromEntries(Object.entries(results.prepared).map(([k, p]) => [k, withoutMachine(p as { machine?: string })])) });
+      assert.match(unnamed, /^- 2 cores \(an older cpu\)/m);
+      assert.ok(!/ \(A\) \|/.test(unnamed), 'one machine: results are not marked');
     } finally {
       await rm(out, { recursive: true, force: true });
       await rm(data, { recursive: true, force: true });

@@ -247,10 +247,15 @@ describe('subsnap archive with a real Kafka broker', { timeout: 900_000 }, () =>
       '--group', groupOf(lake), '--follow', '--flush-interval', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const journalLines = async () => Object.values((await archivedFiles(lake)).journal).join('').split('\n').filter(Boolean).length;
+    // Visible files only: they are complete (renamed into place once written); pending ones may be half written.
+    const journalLines = async () => (await support.journalLines(lake)).length;
     const waitFor = async (n: number) => {
-      for (let i = 0; i < 100 && (await journalLines()) < n; i++) await new Promise((r) => setTimeout(r, 200));
-      return journalLines();
+      let seen = await journalLines();
+      for (let i = 0; i < 100 && seen < n; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        seen = await journalLines();
+      }
+      return seen;
     };
     try {
       const send = (from: number, n: number) => producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: String(from + i), value: `{"Id":${from + i}}` })) });

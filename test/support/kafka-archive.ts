@@ -53,6 +53,13 @@ export async function kill(child: ChildProcess): Promise<void> {
   await closed;
 }
 
+/** Entries of a folder, none when it does not exist (yet); any other failure is the caller's. */
+const entriesOf = (dir: string) =>
+  fs.readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    throw e;
+  });
+
 /** A file's content, or undefined when it went away after it was listed (a live archiver renames its pending files). */
 const contentIfPresent = (file: string) =>
   fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
@@ -60,21 +67,30 @@ const contentIfPresent = (file: string) =>
     throw e;
   });
 
-/** Every file below `dir` (relative path → content), hidden and pending files included; safe while an archiver runs. */
+/**
+ * Every file below `dir` (relative path → content), hidden and pending files included. While an
+ * archiver runs, a file listed and renamed before it was read makes the walk start again (its new
+ * name may be in a folder already listed); a pending file may be read half written.
+ */
 export async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (d: string) => {
-    for (const entry of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
-      const full = path.join(d, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else {
-        const content = await contentIfPresent(full);
-        if (content !== undefined) out[path.relative(dir, full)] = content;
+  for (let attempt = 1; ; attempt++) {
+    const out: Record<string, string> = {};
+    let vanished = false;
+    const walk = async (d: string) => {
+      for (const entry of await entriesOf(d)) {
+        const full = path.join(d, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else {
+          const content = await contentIfPresent(full);
+          if (content === undefined) vanished = true;
+          else out[path.relative(dir, full)] = content;
+        }
       }
-    }
-  };
-  await walk(dir);
-  return out;
+    };
+    await walk(dir);
+    if (!vanished) return out;
+    if (attempt === 50) throw new Error(`files below ${dir} kept changing while they were read`);
+  }
 }
 
 /** The journal files (the archive's state aside) and the archive's quarantine files of a lake. */
