@@ -19,6 +19,18 @@ export interface TestKafka {
   stop(): Promise<void>;
 }
 
+/**
+ * A new cluster id as Kafka makes one (a random UUID in URL-safe base64), never starting with "-":
+ * the storage tool would read such an id as an option (Kafka's own Uuid.randomUuid draws again
+ * for the same reason); one id in 64 did.
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export async function startTestKafka(): Promise<TestKafka> {
   const lib = await runSetupScript('setup-kafka.sh');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'subsnap-kafka-'));
@@ -48,8 +60,7 @@ export async function startTestKafka(): Promise<TestKafka> {
     '',
   ].join('\n'));
   const java = (args: string[]) => ['-Xmx512m', '-cp', `${lib}/*`, ...args];
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
-  const format = spawnSync('java', java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', properties]), { encoding: 'utf8' });
+  const format = spawnSync('java', java(['kafka.tools.StorageTool', 'format', '--standalone', '-t', kafkaClusterId(), '-c', properties]), { encoding: 'utf8' });
   if (format.status !== 0) throw new Error(`formatting the Kafka storage failed:\n${format.stderr}${format.stdout}`);
   const logFile = path.join(dir, 'broker.log');
   const log = createWriteStream(logFile);
