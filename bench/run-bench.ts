@@ -255,9 +255,8 @@ function targetLines(results: Result[], mark: (r: Result) => string): string[] {
   if (duck && pyspark) ratioRow('DuckDB run ≥ 10 × faster than the PySpark job (headline)', duck, pyspark, `${(pyspark.median / duck.median).toFixed(2)}×`, pyspark.median >= 10 * duck.median);
   const noops = results.filter((r) => r.contender === 'noop' && !r.failed);
   if (noops.length) {
-    const slowest = Math.max(...noops.map((r) => r.median));
-    const slowestRun = noops.find((r) => r.median === slowest)!;
-    rows.push(['no-op run < 1 s at every scale', `slowest median ${(slowest / 1000).toFixed(2)} s at ${slowestRun.scale}${mark(slowestRun)}`, slowest < 1000]);
+    const slowest = noops.reduce((a, b) => (b.median > a.median ? b : a));
+    rows.push(['no-op run < 1 s at every scale', `slowest median ${(slowest.median / 1000).toFixed(2)} s at ${slowest.scale}${mark(slowest)}`, slowest.median < 1000]);
   }
   const gb = (mib: number) => (mib * 2 ** 20) / 1e9;
   if (duck) rows.push(['DuckDB peak RSS ≤ 2 GB (headline)', `${gb(duck.peakRssMb).toFixed(2)} GB${mark(duck)}`, gb(duck.peakRssMb) <= 2]);

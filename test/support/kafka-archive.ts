@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { localStorage } from '../../src/lake/storage/local-storage.js';
 import { CLI, subsnap } from './cli.js';
 import type { TestKafka } from './kafka-broker.js';
 
@@ -60,13 +61,6 @@ const entriesOf = (dir: string) =>
     throw e;
   });
 
-/** A file's content, or undefined when it went away after it was listed (a live archiver renames its pending files). */
-const contentIfPresent = (file: string) =>
-  fs.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw e;
-  });
-
 /**
  * Every file below `dir` (relative path → content), hidden and pending files included. While an
  * archiver runs, a file listed and renamed before it was read makes the walk start again (its new
@@ -81,9 +75,10 @@ export async function tree(dir: string): Promise<Record<string, string>> {
         const full = path.join(d, entry.name);
         if (entry.isDirectory()) await walk(full);
         else {
-          const content = await contentIfPresent(full);
+          // The lake's storage reads a file that went away after it was listed as nothing.
+          const content = await localStorage.read(full);
           if (content === undefined) vanished = true;
-          else out[path.relative(dir, full)] = content;
+          else out[path.relative(dir, full)] = content.text;
         }
       }
     };
