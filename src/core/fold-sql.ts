@@ -126,26 +126,38 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     f.type === 'date'
       ? `(${absent(i)} OR (x_${i} IS NOT NULL AND CAST(x_${i} AS STRING) = s_${i}))`
       : `(${absent(i)} OR x_${i} IS NOT NULL)`;
-  const shown = (i: number) => `CASE WHEN t_${i} = 'integer' THEN 'number' ELSE t_${i} END`;
   const label = (name: string, text: string) => d.literal(`${name}: ${text}`);
-  const fieldProblem = (f: FieldSpec, i: number) => {
-    const wrongType = `concat(${label(f.name, `expected ${f.type}, got `)}, ${shown(i)})`;
-    const expectedJson = { boolean: `'boolean'`, string: `'string'`, bigint: `'integer'`, date: `'string'` }[f.type as string] ?? `'integer', 'number'`;
-    const badValue = f.type === 'date' ? label(f.name, 'invalid date') : label(f.name, `not a ${f.type}`);
-    return `CASE WHEN ok_${i} THEN NULL WHEN t_${i} NOT IN (${expectedJson}) THEN ${wrongType} ELSE ${badValue} END`;
+  const interval = schema.interval && { a: idx(schema.interval.start), b: idx(schema.interval.end) };
+  // Both interval ends valid and the end before the start, over the columns as `c` reads them.
+  const endBeforeStart = ({ a, b }: { a: number; b: number }, c: (name: string) => string) =>
+    `(${c(`ok_${a}`)} AND ${c(`ok_${b}`)} AND ${c(`x_${b}`)} < ${c(`x_${a}`)})`;
+  // A rejected record's problems, each field's in schema order, over its columns as `c` reads them.
+  const problemsOver = (c: (name: string) => string) => {
+    const shown = (i: number) => `CASE WHEN ${c(`t_${i}`)} = 'integer' THEN 'number' ELSE ${c(`t_${i}`)} END`;
+    const fieldProblem = (f: FieldSpec, i: number) => {
+      const wrongType = `concat(${label(f.name, `expected ${f.type}, got `)}, ${shown(i)})`;
+      const expectedJson = { boolean: `'boolean'`, string: `'string'`, bigint: `'integer'`, date: `'string'` }[f.type as string] ?? `'integer', 'number'`;
+      const badValue = f.type === 'date' ? label(f.name, 'invalid date') : label(f.name, `not a ${f.type}`);
+      return `CASE WHEN ${c(`ok_${i}`)} THEN NULL WHEN ${c(`t_${i}`)} NOT IN (${expectedJson}) THEN ${wrongType} ELSE ${badValue} END`;
+    };
+    const problems = [
+      `CASE WHEN ${c('t_0')} = 'missing' THEN ${label(schema.key, 'missing')} WHEN ${c('t_0')} = 'null' THEN ${label(schema.key, 'null')}
+        WHEN ${c('x_0')} IS NULL THEN concat(${label(schema.key, 'expected integer, got ')}, ${shown(0)}) END`,
+      ...schema.fields.map((f) => fieldProblem(f, idx(f.name))),
+    ];
+    if (schema.interval && interval) problems.push(`CASE WHEN ${endBeforeStart(interval, c)} THEN ${d.literal(`${schema.interval.end} before ${schema.interval.start}`)} END`);
+    return `concat_ws('; ', ${problems.join(',\n')})`;
   };
-  const problems = [
-    `CASE WHEN t_0 = 'missing' THEN ${label(schema.key, 'missing')} WHEN t_0 = 'null' THEN ${label(schema.key, 'null')}
-      WHEN x_0 IS NULL THEN concat(${label(schema.key, 'expected integer, got ')}, ${shown(0)}) END`,
-    ...schema.fields.map((f) => fieldProblem(f, idx(f.name))),
+  const problemColumns = [
+    't_0', 'x_0',
+    ...schema.fields.flatMap((f) => [`t_${idx(f.name)}`, `ok_${idx(f.name)}`]),
+    ...(interval ? [`x_${interval.a}`, `x_${interval.b}`] : []),
   ];
+  const problems = d.rareBranch
+    ? d.rareBranch(Object.fromEntries(problemColumns.map((name) => [name, name])), problemsOver)
+    : problemsOver((name) => name);
   const oks = ['x_0 IS NOT NULL', ...schema.fields.map((f) => `ok_${idx(f.name)}`)];
-  if (schema.interval) {
-    const [a, b] = [idx(schema.interval.start), idx(schema.interval.end)];
-    const before = `(ok_${a} AND ok_${b} AND x_${b} < x_${a})`;
-    problems.push(`CASE WHEN ${before} THEN ${d.literal(`${schema.interval.end} before ${schema.interval.start}`)} END`);
-    oks.push(`NOT COALESCE(${before}, FALSE)`);
-  }
+  if (interval) oks.push(`NOT COALESCE(${endBeforeStart(interval, (name) => name)}, FALSE)`);
   // Typed values, validity and, for the rejected few only, the reasons, in one pass over the records.
   const plainNumbers = decimals.map(({ i, shape }) => decimalPlainColumn(d, i, shape!.precision, shape!.scale));
   const numberParts = decimals.flatMap(({ i }) => decimalPartColumns(d, i));
@@ -157,7 +169,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
       FROM (SELECT *, ${all.map((f, i) => `${typedValue(f, i)} AS x_${i}`).join(', ')} FROM ${numbers} r) o) q) v`;
   const reason = `CASE WHEN accepted THEN NULL WHEN NOT COALESCE(is_json, FALSE) THEN ${d.literal(RECORD_REASONS.malformed)}
       WHEN NOT is_object THEN ${d.literal(RECORD_REASONS.notObject)} WHEN duplicate_names THEN ${d.literal(RECORD_REASONS.duplicateNames)}
-      ELSE concat_ws('; ', ${problems.join(',\n')}) END`;
+      ELSE ${problems} END`;
   // The text is kept for the quarantine only (and for `reject`, whose conflicts may quarantine accepted
   // records), with what the PII policy does to it decided in this same pass (see quarantineSelect).
   const keptRaw = policies.duplicates === 'reject' ? 'raw' : 'CASE WHEN accepted THEN NULL ELSE raw END';

@@ -101,6 +101,13 @@ export interface SqlDialect {
   keyFilter(rows: string, keys: string, key: string, options: { keep: boolean; broadcast: boolean }): string;
   /** A hint, placed right after SELECT, that the relation `alias` of the join is small enough to send to every task ('' if the engine picks itself). */
   broadcastHint(alias: string): string;
+  /**
+   * `body` over `values` bound once each (`ref(name)` reads one), for work that few rows reach: an
+   * engine that compiles a whole statement into one method (Spark) runs it apart, so that a long
+   * expression for the rare row does not make the common rows' code too long to compile. Undefined:
+   * the engine takes such work inline (the caller computes the values as columns).
+   */
+  rareBranch?(values: Record<string, string>, body: (ref: (name: string) => string) => string): string;
   /** A full-match regular expression test. */
   matches(expr: string, regex: string): string;
   /** Group `group` of the first match of `regex` in `expr`, '' when none. */

@@ -17,6 +17,7 @@ import type { Engine } from '../../src/engines/engine.js';
 import { openSpark } from '../../src/engines/spark/spark-engine.js';
 import { SparkConnectClient, type SparkConnectError } from '../../src/engines/spark/spark-connect-client.js';
 import { probeJarPath } from '../../src/engines/spark/spark-probe-udf.js';
+import { serverLogFile, serverStatus } from '../../src/engines/spark/spark-server.js';
 import { parseSparkRemote } from '../../src/engines/spark/spark-remote.js';
 import { writeJournal } from '../../src/generate/journal.js';
 import { subsnap } from '../support/cli.js';
@@ -273,6 +274,19 @@ describe('plan shape on Spark (EXPLAIN through Spark Connect)', { timeout: 900_0
       assert.deepEqual(scanned(plans, (t) => t.includes('/engine/journal-lines')).map((s) => s.kind), ['write checked', 'write checked']);
       // One parse per record: the record probe is called by `checked` only; everything else reads its staged rows.
       assert.deepEqual(plans.filter((p) => ownNodes(parsePlan(p.plan)).some(({ node }) => node.text.includes('subsnap_probe_record('))).map((p) => p.kind), ['write checked']);
+      // Every statement's generated code is short enough for HotSpot to compile: by default it never
+      // compiles a method over 8000 bytes of bytecode, and a stage with a longer one runs every row
+      // interpreted (the record checks with their rare branches inline: 2.5x as long). The server logs
+      // each such method when it generates it; its log holds every statement of this suite so far.
+      if (spark.options.stateDir) {
+        const log = await readFile(serverLogFile(spark.options), 'utf8');
+        assert.deepEqual(log.split('\n').filter((line) => /Generated method too long|Found too long generated codes/.test(line)), []);
+        // A wider schema's longer methods are compiled all the same: by the driver's JVM and by executors'.
+        const { pid } = await serverStatus(spark.options);
+        assert.ok((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').includes('-XX:-DontCompileHugeMethods'), 'the server JVM compiles long methods');
+        const executors = await withEngine('spark', (engine) => engine.query('SET spark.executor.extraJavaOptions'));
+        assert.match(String(executors[0]?.value), /-XX:-DontCompileHugeMethods/);
+      }
       // Nothing lives in the server's cache (it outlives the run and is shared by every session).
       assert.deepEqual(plans.filter((p) => p.plan.includes('InMemoryRelation')).map((p) => p.kind), []);
       // The run's counts: one query, reading `checked` and `decided` once each.

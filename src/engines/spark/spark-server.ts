@@ -25,7 +25,8 @@ export { DEFAULT_SERVER, defaultStateDir, describeProcess, portOwner, type Spark
 export class SparkServerError extends Error {}
 
 const pidFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir, `spark-connect-${o.port}.pid`);
-const logFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir, `spark-connect-${o.port}.log`);
+/** The server's log (appended to across starts). */
+export const serverLogFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir, `spark-connect-${o.port}.log`);
 
 /** SPARK_HOME of the pinned pyspark, installing it first if needed (scripts/setup-spark.sh). */
 export async function sparkHome(): Promise<string> {
@@ -86,7 +87,7 @@ async function findServer(o: { stateDir: string; port: number }): Promise<FoundS
   const owner = await portOwner(o.port);
   if (!owner || !owner.command.includes(SERVER_CLASS)) return undefined;
   const cwd = await fs.readlink(`/proc/${owner.pid}/cwd`).catch(() => undefined);
-  const startedIn = cwd && (await fs.stat(logFile({ stateDir: cwd, port: o.port })).catch(() => undefined)) ? cwd : o.stateDir;
+  const startedIn = cwd && (await fs.stat(serverLogFile({ stateDir: cwd, port: o.port })).catch(() => undefined)) ? cwd : o.stateDir;
   return { pid: owner.pid, stateDir: startedIn };
 }
 
@@ -118,7 +119,7 @@ export async function serverStatus(o: SparkServerOptions): Promise<ServerStatus>
   const found = await findServer(o);
   const version = found ? await probe(o.port, o.token) : undefined;
   const portHeldBy = found ? undefined : await portOwner(o.port);
-  const log = logFile({ stateDir: found?.stateDir ?? o.stateDir, port: o.port });
+  const log = serverLogFile({ stateDir: found?.stateDir ?? o.stateDir, port: o.port });
   return { running: found !== undefined, pid: found?.pid, version, remote: `sc://127.0.0.1:${o.port}`, log, ...(portHeldBy ? { portHeldBy } : {}) };
 }
 
@@ -158,6 +159,14 @@ async function refuseBusyPort(o: SparkServerOptions): Promise<void> {
   throw new SparkServerError(`port ${o.port} on 127.0.0.1 is already in use${by}: stop that process or pick another --port`);
 }
 
+/**
+ * Whole-stage code generation writes one method per stage, longer with each field of the record
+ * schema, and HotSpot by default never compiles a method over 8000 bytes of bytecode: such a stage
+ * runs every row interpreted, several times slower. Every JVM of the server compiles such methods.
+ * (The engine's own statements stay under that length for the default schema: docs/spark.md.)
+ */
+const JIT_OPTIONS = ['-XX:-DontCompileHugeMethods'];
+
 /** Executors of a `local-cluster[W,C,M]` master get most of their worker's M MiB (the rest is the JVM's own). */
 function executorConf(master: string | undefined): string[] {
   const cluster = /^local-cluster\[\s*\d+\s*,\s*\d+\s*,\s*(\d+)\s*\]$/.exec(master ?? '');
@@ -171,7 +180,7 @@ function executorConf(master: string | undefined): string[] {
 function driverJavaOptions(o: SparkServerOptions): string {
   // spark-submit splits this string at spaces outside quotes, and reads backslash escapes in them.
   const quoted = (option: string) => `"${option.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-  return [`-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`, '-XX:MaxDirectMemorySize=512m'].map(quoted).join(' ');
+  return [`-Djava.io.tmpdir=${path.join(o.stateDir, 'tmp')}`, '-XX:MaxDirectMemorySize=512m', ...JIT_OPTIONS].map(quoted).join(' ');
 }
 
 export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): Promise<ServerStatus> {
@@ -186,8 +195,8 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   const home = await sparkHome();
   await fs.mkdir(o.stateDir, { recursive: true });
   // The log is appended to across starts; this start's lines begin here.
-  const logStart = (await fs.stat(logFile(o)).catch(() => undefined))?.size ?? 0;
-  const log = openSync(logFile(o), 'a');
+  const logStart = (await fs.stat(serverLogFile(o)).catch(() => undefined))?.size ?? 0;
+  const log = openSync(serverLogFile(o), 'a');
   const conf = [
     `spark.connect.grpc.binding.address=127.0.0.1`,
     `spark.connect.grpc.binding.port=${o.port}`,
@@ -201,6 +210,8 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
     'spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs=false',
     `spark.local.dir=${path.join(o.stateDir, 'tmp')}`,
     `spark.sql.warehouse.dir=${path.join(o.stateDir, 'warehouse')}`,
+    // Executors in JVMs of their own (a cluster master) compile as the driver does.
+    `spark.executor.extraJavaOptions=${JIT_OPTIONS.join(' ')}`,
     ...executorConf(o.master),
     ...(o.delta ? DELTA_CONF : []),
   ];
@@ -219,7 +230,7 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   await fs.mkdir(path.join(o.stateDir, 'tmp'), { recursive: true });
   await fs.writeFile(pidFile(o), String(child.pid));
   const thisStartsLog = async () => {
-    const handle = await fs.open(logFile(o), 'r');
+    const handle = await fs.open(serverLogFile(o), 'r');
     try {
       const { size } = await handle.stat();
       const buffer = Buffer.alloc(Math.max(0, size - logStart));
@@ -237,14 +248,14 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   while (Date.now() < deadline) {
     if (!alive(child.pid!)) {
       await fs.rm(pidFile(o), { force: true });
-      throw new SparkServerError(`the Spark Connect server on port ${o.port} stopped during start-up${await cause()}full log: ${logFile(o)}`);
+      throw new SparkServerError(`the Spark Connect server on port ${o.port} stopped during start-up${await cause()}full log: ${serverLogFile(o)}`);
     }
     const version = await probe(o.port, o.token, 2_000);
-    if (version) return { running: true, pid: child.pid, version, remote: `sc://127.0.0.1:${o.port}`, log: logFile(o) };
+    if (version) return { running: true, pid: child.pid, version, remote: `sc://127.0.0.1:${o.port}`, log: serverLogFile(o) };
     await new Promise((r) => setTimeout(r, 500));
   }
   await stopServer(o);
-  throw new SparkServerError(`the Spark Connect server did not answer on 127.0.0.1:${o.port} within ${timeoutMs / 1000} s${await cause()}full log: ${logFile(o)}`);
+  throw new SparkServerError(`the Spark Connect server did not answer on 127.0.0.1:${o.port} within ${timeoutMs / 1000} s${await cause()}full log: ${serverLogFile(o)}`);
 }
 
 /** Stops the server of this port (found by pid file or by port); false when none was running. */
