@@ -48,8 +48,9 @@ export function decimalPartColumns(d: SqlDialect, i: number): string[] {
 }
 
 /**
- * The typed decimal value of field `i` (needs decimalPartColumns in the row), or NULL when the
- * number has more fraction digits than the scale or more integer digits than fit.
+ * The typed decimal value of field `i` (needs `dplain_i` in the row and, for an engine without
+ * rareBranch, decimalPartColumns), or NULL when the number has more fraction digits than the scale
+ * or more integer digits than fit.
  */
 export function exactDecimal(d: SqlDialect, i: number, precision: number, scale: number): string {
   const type = `DECIMAL(${precision}, ${scale})`;
@@ -68,7 +69,7 @@ export function exactDecimal(d: SqlDialect, i: number, precision: number, scale:
   const other = d.rareBranch
     ? d.rareBranch(numberParts(d, `s_${i}`), (ref) => fromParts(ref('sg'), ref('dig'), ref('dexp')))
     : fromParts(`dsg_${i}`, `dig_${i}`, `dexp_${i}`);
-  return `CASE WHEN t_${i} NOT IN ('integer', 'number') THEN NULL
+  return `CASE WHEN t_${i} IS NULL OR t_${i} NOT IN ('integer', 'number') THEN NULL
     WHEN dplain_${i} THEN CAST(s_${i} AS ${type})
     ELSE ${other} END`;
 }

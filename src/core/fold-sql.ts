@@ -127,7 +127,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
       ? `(${absent(i)} OR (x_${i} IS NOT NULL AND CAST(x_${i} AS STRING) = s_${i}))`
       : `(${absent(i)} OR x_${i} IS NOT NULL)`;
   const label = (name: string, text: string) => d.literal(`${name}: ${text}`);
-  const interval = schema.interval && { a: idx(schema.interval.start), b: idx(schema.interval.end) };
+  const interval = schema.interval && { ...schema.interval, a: idx(schema.interval.start), b: idx(schema.interval.end) };
   // Both interval ends valid and the end before the start, over the columns as `c` reads them.
   const endBeforeStart = ({ a, b }: { a: number; b: number }, c: (name: string) => string) =>
     `(${c(`ok_${a}`)} AND ${c(`ok_${b}`)} AND ${c(`x_${b}`)} < ${c(`x_${a}`)})`;
@@ -145,7 +145,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
         WHEN ${c('x_0')} IS NULL THEN concat(${label(schema.key, 'expected integer, got ')}, ${shown(0)}) END`,
       ...schema.fields.map((f) => fieldProblem(f, idx(f.name))),
     ];
-    if (schema.interval && interval) problems.push(`CASE WHEN ${endBeforeStart(interval, c)} THEN ${d.literal(`${schema.interval.end} before ${schema.interval.start}`)} END`);
+    if (interval) problems.push(`CASE WHEN ${endBeforeStart(interval, c)} THEN ${d.literal(`${interval.end} before ${interval.start}`)} END`);
     return `concat_ws('; ', ${problems.join(',\n')})`;
   };
   const problemColumns = [
@@ -160,10 +160,10 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   if (interval) oks.push(`NOT COALESCE(${endBeforeStart(interval, (name) => name)}, FALSE)`);
   // Typed values, validity and, for the rejected few only, the reasons, in one pass over the records.
   const plainNumbers = decimals.map(({ i, shape }) => decimalPlainColumn(d, i, shape!.precision, shape!.scale));
-  const numberParts = decimals.flatMap(({ i }) => decimalPartColumns(d, i));
+  const decimalParts = decimals.flatMap(({ i }) => decimalPartColumns(d, i));
   const withColumns = (columns: string[], from: string, alias: string) =>
     columns.length ? `(SELECT *, ${columns.join(', ')} FROM ${from} ${alias})` : from;
-  const numbers = withColumns(numberParts, withColumns(plainNumbers, `(${d.probeJson('SELECT * FROM lines', probed)})`, 'p'), 'n');
+  const numbers = withColumns(decimalParts, withColumns(plainNumbers, `(${d.probeJson('SELECT * FROM lines', probed)})`, 'p'), 'n');
   const validated = `(SELECT *, COALESCE(is_object AND NOT duplicate_names AND ${oks.join(' AND ')}, FALSE) AS accepted
     FROM (SELECT *, ${schema.fields.map((f) => `${fieldOk(f, idx(f.name))} AS ok_${idx(f.name)}`).join(', ')}
       FROM (SELECT *, ${all.map((f, i) => `${typedValue(f, i)} AS x_${i}`).join(', ')} FROM ${numbers} r) o) q) v`;

@@ -103,8 +103,8 @@ export interface SqlDialect {
   broadcastHint(alias: string): string;
   /**
    * `body` over `values` bound once each (`ref(name)` reads one), for work that few rows reach: an
-   * engine that compiles a whole statement into one method (Spark) runs it apart, so that a long
-   * expression for the rare row does not make the common rows' code too long to compile. Undefined:
+   * engine that compiles a stage into one method (Spark) generates it apart, so that a long
+   * expression for the rare row does not make the common rows' method too long to compile. Undefined:
    * the engine takes such work inline (the caller computes the values as columns).
    */
   rareBranch?(values: Record<string, string>, body: (ref: (name: string) => string) => string): string;

@@ -25,8 +25,7 @@ export { DEFAULT_SERVER, defaultStateDir, describeProcess, portOwner, type Spark
 export class SparkServerError extends Error {}
 
 const pidFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir, `spark-connect-${o.port}.pid`);
-/** The server's log (appended to across starts). */
-export const serverLogFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir, `spark-connect-${o.port}.log`);
+const logFile = (o: { stateDir: string; port: number }) => path.join(o.stateDir, `spark-connect-${o.port}.log`);
 
 /** SPARK_HOME of the pinned pyspark, installing it first if needed (scripts/setup-spark.sh). */
 export async function sparkHome(): Promise<string> {
@@ -87,7 +86,7 @@ async function findServer(o: { stateDir: string; port: number }): Promise<FoundS
   const owner = await portOwner(o.port);
   if (!owner || !owner.command.includes(SERVER_CLASS)) return undefined;
   const cwd = await fs.readlink(`/proc/${owner.pid}/cwd`).catch(() => undefined);
-  const startedIn = cwd && (await fs.stat(serverLogFile({ stateDir: cwd, port: o.port })).catch(() => undefined)) ? cwd : o.stateDir;
+  const startedIn = cwd && (await fs.stat(logFile({ stateDir: cwd, port: o.port })).catch(() => undefined)) ? cwd : o.stateDir;
   return { pid: owner.pid, stateDir: startedIn };
 }
 
@@ -119,7 +118,7 @@ export async function serverStatus(o: SparkServerOptions): Promise<ServerStatus>
   const found = await findServer(o);
   const version = found ? await probe(o.port, o.token) : undefined;
   const portHeldBy = found ? undefined : await portOwner(o.port);
-  const log = serverLogFile({ stateDir: found?.stateDir ?? o.stateDir, port: o.port });
+  const log = logFile({ stateDir: found?.stateDir ?? o.stateDir, port: o.port });
   return { running: found !== undefined, pid: found?.pid, version, remote: `sc://127.0.0.1:${o.port}`, log, ...(portHeldBy ? { portHeldBy } : {}) };
 }
 
@@ -163,7 +162,8 @@ async function refuseBusyPort(o: SparkServerOptions): Promise<void> {
  * Whole-stage code generation writes one method per stage, longer with each field of the record
  * schema, and HotSpot by default never compiles a method over 8000 bytes of bytecode: such a stage
  * runs every row interpreted, several times slower. Every JVM of the server compiles such methods.
- * (The engine's own statements stay under that length for the default schema: docs/spark.md.)
+ * (The engine's own statements stay under that length for the default schema: README, "The Spark
+ * engine".)
  */
 const JIT_OPTIONS = ['-XX:-DontCompileHugeMethods'];
 
@@ -174,8 +174,9 @@ function executorConf(master: string | undefined): string[] {
 }
 
 /**
- * The server JVM's own options: its temporary folder, and direct buffers capped (by default they
- * may grow as large as the heap, outside it) so that the resident set stays near the heap.
+ * The server JVM's own options: its temporary folder, direct buffers capped (by default they may
+ * grow as large as the heap, outside it) so that the resident set stays near the heap, and long
+ * generated methods compiled (JIT_OPTIONS).
  */
 function driverJavaOptions(o: SparkServerOptions): string {
   // spark-submit splits this string at spaces outside quotes, and reads backslash escapes in them.
@@ -195,8 +196,8 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   const home = await sparkHome();
   await fs.mkdir(o.stateDir, { recursive: true });
   // The log is appended to across starts; this start's lines begin here.
-  const logStart = (await fs.stat(serverLogFile(o)).catch(() => undefined))?.size ?? 0;
-  const log = openSync(serverLogFile(o), 'a');
+  const logStart = (await fs.stat(logFile(o)).catch(() => undefined))?.size ?? 0;
+  const log = openSync(logFile(o), 'a');
   const conf = [
     `spark.connect.grpc.binding.address=127.0.0.1`,
     `spark.connect.grpc.binding.port=${o.port}`,
@@ -230,7 +231,7 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   await fs.mkdir(path.join(o.stateDir, 'tmp'), { recursive: true });
   await fs.writeFile(pidFile(o), String(child.pid));
   const thisStartsLog = async () => {
-    const handle = await fs.open(serverLogFile(o), 'r');
+    const handle = await fs.open(logFile(o), 'r');
     try {
       const { size } = await handle.stat();
       const buffer = Buffer.alloc(Math.max(0, size - logStart));
@@ -248,14 +249,14 @@ export async function startServer(o: SparkServerOptions, timeoutMs = 180_000): P
   while (Date.now() < deadline) {
     if (!alive(child.pid!)) {
       await fs.rm(pidFile(o), { force: true });
-      throw new SparkServerError(`the Spark Connect server on port ${o.port} stopped during start-up${await cause()}full log: ${serverLogFile(o)}`);
+      throw new SparkServerError(`the Spark Connect server on port ${o.port} stopped during start-up${await cause()}full log: ${logFile(o)}`);
     }
     const version = await probe(o.port, o.token, 2_000);
-    if (version) return { running: true, pid: child.pid, version, remote: `sc://127.0.0.1:${o.port}`, log: serverLogFile(o) };
+    if (version) return { running: true, pid: child.pid, version, remote: `sc://127.0.0.1:${o.port}`, log: logFile(o) };
     await new Promise((r) => setTimeout(r, 500));
   }
   await stopServer(o);
-  throw new SparkServerError(`the Spark Connect server did not answer on 127.0.0.1:${o.port} within ${timeoutMs / 1000} s${await cause()}full log: ${serverLogFile(o)}`);
+  throw new SparkServerError(`the Spark Connect server did not answer on 127.0.0.1:${o.port} within ${timeoutMs / 1000} s${await cause()}full log: ${logFile(o)}`);
 }
 
 /** Stops the server of this port (found by pid file or by port); false when none was running. */
