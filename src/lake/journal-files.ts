@@ -48,13 +48,17 @@ function refuseLink(relative: string): never {
 
 /**
  * Day folders and their journal files, in order key order (date, then path in natural order).
- * Everything else under the journal is reported in `ignored`; a symbolic link fails the listing.
+ * Everything else under the journal is reported in `ignored`; a symbolic link (the journal folder
+ * itself included) fails the listing.
  */
 export async function listJournalFiles(
   journalDir: string, storage: LakeStorage = localStorage,
 ): Promise<{ files: JournalFile[]; ignored: string[] }> {
   const files: JournalFile[] = [];
   const ignored: string[] = [];
+  if ((await storage.stat(journalDir))?.type === 'symlink') {
+    throw new JournalReadError('journal', 'the journal folder is a symbolic link; the lake\'s journal is a folder of its own (replace the link by the folder it points to)');
+  }
   for (const day of await storage.listStatus(journalDir)) {
     if (isSkipped(day.name)) continue;
     if (day.type === 'symlink') refuseLink(day.name);

@@ -91,7 +91,8 @@ export type PrepareOptions =
 export async function prepareJournalFile(file: JournalFile, stagingDir: string, options: PrepareOptions): Promise<PreparedJournalFile> {
   const storage = options.storage ?? localStorage;
   if (storage.scheme !== 'file') return prepareOnCluster(file, stagingDir, storage, options);
-  const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}${suffix}`);
+  // The copy's name keeps the whole file name (`a.json.gz` and `a.json` are two files: two copies).
+  const staged = (suffix: string) => path.join(stagingDir, 'journal', `${file.path}${suffix}`);
   await fs.mkdir(path.dirname(staged('')), { recursive: true });
   const chunks = options.rawFiles ? undefined : options.chunks;
   const sink = chunks && (file.gzipped || file.size > chunks.bytes) ? new ChunkSink(chunks.dir, chunks.prefix, chunks.bytes) : undefined;
@@ -134,7 +135,7 @@ async function prepareOnCluster(file: JournalFile, stagingDir: string, storage: 
   };
   const facts = await withReadErrors(file, () => firstPass(file, Readable.from(storage.readStream(file.absPath)), undefined));
   if (!facts.singleValue) return { ...asLines, textChecked: true };
-  const textPath = path.join(stagingDir, 'journal', `${file.path.replace(/\.gz$/, '')}.records`);
+  const textPath = path.join(stagingDir, 'journal', `${file.path}.records`);
   await storage.ensureDir(path.dirname(textPath));
   const lines = new PassThrough();
   const upload = storage.writeStream(textPath, lines).catch((error: unknown) => {

@@ -122,6 +122,15 @@ describe('journal file names are data', () => {
       const report = await runJson(lake);
       assert.equal(report.inputRecords, 1);
       assert.ok(report.warnings.some((w: string) => w.includes('date=2024-01-01/sub.jsonl/')), report.warnings.join('\n'));
+      // The journal folder itself a link to a folder outside the lake: refused too.
+      await mkdir(path.join(outside, 'date=2024-01-02'));
+      await writeFile(path.join(outside, 'date=2024-01-02', 'b.jsonl'), '{"Id":98}\n');
+      await rename(path.join(lake, 'journal'), path.join(lake, 'journal-folder'));
+      await symlink(outside, path.join(lake, 'journal'));
+      const linkedRoot = await subsnap(['run', '--lake', lake]);
+      assert.equal(linkedRoot.code, 2);
+      assert.match(linkedRoot.stderr, /the journal folder is a symbolic link/);
+      assert.equal((await subsnap(['log', '--lake', lake])).stdout.includes('version 2'), false, 'nothing committed');
     } finally {
       await removeLake(lake);
       await rm(outside, { recursive: true, force: true });

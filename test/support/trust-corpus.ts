@@ -62,6 +62,11 @@ export const FORMAT_FILES: ModelFile[] = [
   { path: `date=${D}/seg-h.ndjson`, date: D, content: '\ufeff{"Id":911}\r\n\r\n  \t\r\n{"Id":912}\r\n' },
   { path: `date=${D}/seg-i.json.gz`, date: D, content: '[{"Id":913},{"Id":914,"cost":1e1}]' },
   { path: `date=${D}/seg-j.jsonl.gz`, date: D, content: '{"Id":915}\r{"Id":916}\n' },
+  // Twins whose names differ by `.gz` alone, each needing a copy of its text (a document; a BOM).
+  { path: `date=${D}/seg-k.json`, date: D, content: '[{"Id":917},{"Id":918}]' },
+  { path: `date=${D}/seg-k.json.gz`, date: D, content: '[{"Id":919}]' },
+  { path: `date=${D}/seg-l.jsonl`, date: D, content: '\ufeff{"Id":920}\n{"Id":921}\n' },
+  { path: `date=${D}/seg-l.jsonl.gz`, date: D, content: '\ufeff{"Id":922}\n' },
 ];
 
 /** Same-day files named so that byte order and natural order differ. */
