@@ -14,7 +14,7 @@ import type { Config } from './config.js';
 import { crashPoint } from './fault-points.js';
 import {
   countsQuery, FOLD_RELATIONS, FOLD_RELATIONS_DONE_BEFORE_WRITE, FOLD_VIEWS, foldStatements, outputSelect, quarantineSelect,
-  rejectReasonsQuery, type FileOrder, type FoldPlan,
+  rejectedByDayQuery, rejectedOf, rejectReasonsQuery, type FileOrder, type FoldPlan,
 } from './fold-sql.js';
 import { parquetTable } from './parquet-source.js';
 import { hmacPads, loadPiiKey, piiKeyId } from './pii-key.js';
@@ -131,7 +131,7 @@ async function foldInto(
   const [row] = await engine.query(countsQuery(engine.dialect, plan));
   const counts = Object.fromEntries(Object.entries(row ?? {}).map(([k, v]) => [k, Number(v ?? 0)]));
   checkKeyCounts(counts, base);
-  await checkRejectedShare(engine, config, counts.input_records!, counts.rejected_records!);
+  await checkRejectedShare(engine, config, { input: counts.input_records!, rejected: counts.rejected_records! }, new Set(files.map((f) => f.date)).size);
   const totalKeys = counts.previous_rows! + counts.inserted!;
   crashPoint('folded');
 
@@ -275,17 +275,26 @@ export function checkDeltaColumns(columns: { name: string; type: string }[]): vo
   if (problem) throw new RunError(`${problem} (supported: bigint, int, boolean, string, date, double, decimal, map); nothing was committed: drop or cast that catalog column`);
 }
 
-/** Fail closed: too large a rejected share commits nothing (see reject-threshold.ts). */
-async function checkRejectedShare(engine: Engine, config: Config, input: number, rejected: number): Promise<void> {
+/**
+ * Fail closed: too large a rejected share commits nothing (see reject-threshold.ts), for the run and
+ * for each journal date it folds (a run of one date needs no second look).
+ */
+async function checkRejectedShare(engine: Engine, config: Config, run: { input: number; rejected: number }, days: number): Promise<void> {
   const maxShare = maxRejectedShare(config);
-  if (!exceedsShare(input, rejected, maxShare)) return;
-  const reasons = (await engine.query(rejectReasonsQuery(8))).map((r) => ({ reason: String(r.reason), count: Number(r.n) }));
+  let over: { input: number; rejected: number; day?: string } | undefined = exceedsShare(run.input, run.rejected, maxShare) ? run : undefined;
+  if (!over && days > 1) {
+    const perDay = (await engine.query(rejectedByDayQuery())).map((r) => ({ day: String(r.day), input: Number(r.input), rejected: Number(r.rejected) }));
+    over = perDay.find((d) => exceedsShare(d.input, d.rejected, maxShare));
+  }
+  if (!over) return;
+  const d = engine.dialect;
+  const reasons = (await engine.query(rejectReasonsQuery(d, 8, over.day))).map((r) => ({ reason: String(r.reason), count: Number(r.n) }));
   const key = config.schema.key;
   const missing = [key, ...config.schema.fields.map((f) => f.name)].filter((f) => reasons.some((r) => r.reason.split('; ').includes(`${f}: missing`)));
   const memberNames = missing.length
-    ? (await engine.query(engine.dialect.memberNamesQuery('SELECT raw FROM rejected', 50))).map((r) => ({ name: String(r.name), count: Number(r.n) }))
+    ? (await engine.query(d.memberNamesQuery(`SELECT raw FROM (${rejectedOf(d, over.day)}) r`, 50))).map((r) => ({ name: String(r.name), count: Number(r.n) }))
     : [];
-  throw rejectedShareError({ input, rejected, reasons, memberNames, maxShare }, missing);
+  throw rejectedShareError({ ...over, reasons, memberNames, maxShare }, missing);
 }
 
 /**

@@ -58,7 +58,8 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
 export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as const;
 /**
  * Views the statements define, each read once or cheap to read again: the natural order of the
- * dates' files, the accepted records, the previous rows of the day's keys, the rejected records, and
+ * dates' files, the accepted records, the previous rows of the day's keys (under coalesce read twice,
+ * so staged like the relations above, and dropped the same way), the rejected records, and
  * the new state, which is as large as the snapshot and so never materialized (the write streams it
  * from the previous version and `decided`).
  */
@@ -213,38 +214,23 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   // Order within a day: the order field (null first), then the file's natural order, then the position.
   const orderField = schema.orderField ? q(schema.orderField) : undefined;
   const byOrderField = orderField ? `${orderField} ${dir} NULLS ${dir === 'DESC' ? 'LAST' : 'FIRST'}, ` : '';
-  // Priority of a key's records: newest journal date first, then the duplicates policy within a date.
-  const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${jDate} DESC, ${byOrderField}file_rank ${dir}, ${jLine} ${dir}) AS rn
-    FROM valid v
-    ${conflictGroups ? `WHERE NOT EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})` : ''}`;
-  // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority.
-  statements.push(
-    ...temp(
-      'candidates',
-      policies.nulls === 'coalesce'
-        ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL) AS ${f}`).join(', ')},
-             ${[...lineage, 'file_rank'].map((l) => `MIN_BY(${l}, rn) AS ${l}`).join(', ')}
-           FROM (${ranked}) x GROUP BY ${key}`
-        : `SELECT ${stateColumns.join(', ')}, file_rank FROM (${ranked}) x WHERE rn = 1`,
-    ),
-  );
-
   // The previous version's rows (none on a first run: an empty relation of the same columns, from a
   // relation that is still there when the query runs).
   const previousFrom = (emptyLike: string) => plan.previousTable
     ? `SELECT ${stateColumns.join(', ')} FROM ${plan.previousTable}`
     : `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')} FROM ${emptyLike} p WHERE FALSE`;
-  const previous = previousFrom('candidates');
   // The previous rows of the keys this run decides: one narrow pass over the previous version, the
-  // candidates' keys broadcast (no shuffle of the previous version while they fit one).
+  // keys broadcast (no shuffle of the previous version while they fit one). A view read once by
+  // `decided`; under coalesce the candidates read them too (a record that loses to its key's row
+  // contributes nothing), so they are read once into a relation of their own, before the candidates.
   const broadcast = plan.broadcastKeys ?? true;
-  statements.push(
-    d.createView(
-      'matched',
-      d.keyFilter(`SELECT ${[key, ...decidedColumns(fieldNames, policies, q(schema.joinField), orderField), ...lineage].join(', ')} FROM (${previous}) pv`,
-        `SELECT ${key} FROM candidates`, schema.key, { keep: true, broadcast }),
-    ),
-  );
+  const coalesce = policies.nulls === 'coalesce';
+  const matched = (keysOf: string) => d.keyFilter(
+    `SELECT ${[key, ...decidedColumns(fieldNames, policies, q(schema.joinField), orderField), ...lineage].join(', ')} FROM (${previousFrom(keysOf)}) pv`,
+    `SELECT ${key} FROM ${keysOf}`, schema.key, { keep: true, broadcast });
+  const matchedWithRank = `(SELECT pp.*, fo.file_rank FROM matched pp
+         LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING))`;
+  if (coalesce) statements.push(...temp('matched', matched('valid')));
   // Whether candidate c comes after row p of the same date: (order field, file rank, position), null lowest.
   const after = (a: string, b: string) => {
     const byFile = `(${a}.file_rank > ${b}.file_rank OR (${a}.file_rank = ${b}.file_rank AND ${a}.${jLine} > ${b}.${jLine}))`;
@@ -252,12 +238,36 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     const [ao, bo] = [`${a}.${orderField}`, `${b}.${orderField}`];
     return `((${ao} IS NOT NULL AND (${bo} IS NULL OR ${ao} > ${bo})) OR ((${ao} = ${bo} OR (${ao} IS NULL AND ${bo} IS NULL)) AND ${byFile}))`;
   };
+
+  // Under coalesce, the records that come after their key's row (its date newer; of its date, after it
+  // in the policy's order; under reject every record of its date, identical or a conflict, as decided
+  // settles): the others lose to the row and contribute nothing, not even a null's value.
+  const sameDateKept = { last: after('v', 'p'), first: after('p', 'v'), reject: 'TRUE' }[policies.duplicates];
+  const contributing = `(SELECT v.* FROM valid v LEFT JOIN ${matchedWithRank} p ON p.${key} = v.${key}
+    WHERE p.${key} IS NULL OR v.${jDate} > p.${jDate} OR (v.${jDate} = p.${jDate} AND ${sameDateKept}))`;
+  // Priority of a key's records: newest journal date first, then the duplicates policy within a date.
+  const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${jDate} DESC, ${byOrderField}file_rank ${dir}, ${jLine} ${dir}) AS rn
+    FROM ${coalesce ? contributing : 'valid'} v
+    ${conflictGroups ? `WHERE NOT EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})` : ''}`;
+  // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority.
+  statements.push(
+    ...temp(
+      'candidates',
+      coalesce
+        ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL) AS ${f}`).join(', ')},
+             ${[...lineage, 'file_rank'].map((l) => `MIN_BY(${l}, rn) AS ${l}`).join(', ')}
+           FROM (${ranked}) x GROUP BY ${key}`
+        : `SELECT ${stateColumns.join(', ')}, file_rank FROM (${ranked}) x WHERE rn = 1`,
+    ),
+  );
+
+  if (!coalesce) statements.push(d.createView('matched', matched('candidates')));
   const sameDateAction = {
     last: `CASE WHEN ${after('c', 'p')} THEN 'replace' ELSE 'ignore' END`,
     first: `CASE WHEN ${after('p', 'c')} THEN 'replace' ELSE 'ignore' END`,
     reject: `CASE WHEN ${fieldNames.map((f) => `c.${f} IS NOT DISTINCT FROM p.${f}`).join(' AND ') || 'TRUE'} THEN 'ignore' ELSE 'conflict' END`,
   }[policies.duplicates];
-  const merged = (f: string) => (policies.nulls === 'coalesce' ? `COALESCE(c.${f}, p.${f})` : `c.${f}`);
+  const merged = (f: string) => (coalesce ? `COALESCE(c.${f}, p.${f})` : `c.${f}`);
   // Whether each decided row's join value, and the one of the row it replaces, is in the catalog: the
   // counts of unmatched subscriptions follow from these (countsQuery), computed in this same pass. The
   // catalog lists each value once (checkCatalog); were it not so, rows would multiply and the key
@@ -274,8 +284,7 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
               WHEN c.${jDate} > p.${jDate} THEN 'replace'
               WHEN c.${jDate} < p.${jDate} THEN 'ignore'
               ELSE ${sameDateAction} END AS action
-       FROM candidates c LEFT JOIN (SELECT pp.*, fo.file_rank FROM matched pp
-         LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING)) p
+       FROM candidates c LEFT JOIN ${matchedWithRank} p
        ON c.${key} = p.${key}) x
        LEFT JOIN ${catalogKeys} k1 ON k1.${join} = x.${join}
        LEFT JOIN ${catalogKeys} k2 ON k2.${join} = x.previous_join`,
@@ -365,9 +374,25 @@ export function countsQuery(d: SqlDialect, plan: FoldPlan): string {
           SELECT TRUE, c.accepted, NULL, NULL, NULL, NULL FROM checked c) r`;
 }
 
-/** Rejected records by reason (the reasons of one record joined by '; ' count as one reason text). */
-export function rejectReasonsQuery(limit: number): string {
-  return `SELECT reason, COUNT(*) AS n FROM rejected GROUP BY reason ORDER BY COUNT(*) DESC, reason LIMIT ${Math.trunc(limit)}`;
+/** The rejected records, or those of one journal date (`YYYY-MM-DD`). */
+export function rejectedOf(d: SqlDialect, day?: string): string {
+  return `SELECT * FROM rejected${day === undefined ? '' : ` WHERE CAST(journal_date AS STRING) = ${d.literal(day)}`}`;
+}
+
+/** Rejected records by reason (the reasons of one record joined by '; ' count as one reason text), of one journal date if given. */
+export function rejectReasonsQuery(d: SqlDialect, limit: number, day?: string): string {
+  return `SELECT reason, COUNT(*) AS n FROM (${rejectedOf(d, day)}) r GROUP BY reason ORDER BY COUNT(*) DESC, reason LIMIT ${Math.trunc(limit)}`;
+}
+
+/**
+ * The run's records and rejected records per journal date (`day` as `YYYY-MM-DD`): the threshold
+ * holds for each date a run folds, as it would for the daily runs that fold one date each.
+ */
+export function rejectedByDayQuery(): string {
+  return `SELECT i.day, i.n AS input, COALESCE(r.n, 0) AS rejected
+    FROM (SELECT CAST(journal_date AS STRING) AS day, COUNT(*) AS n FROM checked GROUP BY CAST(journal_date AS STRING)) i
+    LEFT JOIN (SELECT CAST(journal_date AS STRING) AS day, COUNT(*) AS n FROM rejected GROUP BY CAST(journal_date AS STRING)) r ON r.day = i.day
+    ORDER BY i.day`;
 }
 
 /**

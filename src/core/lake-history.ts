@@ -16,6 +16,8 @@ export interface ResolvedVersion {
   /** The version's Parquet files as its commit names them, relative to `snapshotDir` (read these, not a listing). */
   snapshotFiles: string[];
   layout: LakeLayout;
+  /** Why the version cannot be read: a file its commit names is missing (only when the caller allows it). */
+  incomplete?: string;
 }
 
 export interface VersionSelector {
@@ -80,9 +82,12 @@ export async function committedVersions(layout: LakeLayout): Promise<Commit[]> {
 
 /**
  * A committed version (the current one by default), with its parent, from the commit log (`commits`:
- * the log, when the caller has read it already).
+ * the log, when the caller has read it already). A version missing a file its commit names cannot be
+ * read: an error, unless the caller allows it (validate, which then fails its schema check).
  */
-export async function resolveVersion(layout: LakeLayout, selector: VersionSelector = {}, commits?: Commit[]): Promise<ResolvedVersion> {
+export async function resolveVersion(
+  layout: LakeLayout, selector: VersionSelector = {}, commits?: Commit[], options: { allowIncomplete?: boolean } = {},
+): Promise<ResolvedVersion> {
   commits ??= await committedVersions(layout);
   let wanted = selector.version ?? commits.length;
   if (selector.asOf !== undefined) {
@@ -102,7 +107,7 @@ export async function resolveVersion(layout: LakeLayout, selector: VersionSelect
         `(versions with files: ${kept.length ? compactList(kept) : 'none'})`,
     );
   }
-  if (files.state === 'incomplete') {
+  if (files.state === 'incomplete' && !options.allowIncomplete) {
     throw new VersionError(
       `${files.reason}: the version cannot be read; \`subsnap rollback N\` to an intact version, or \`subsnap backfill\`, commits a readable one`,
     );
@@ -114,6 +119,7 @@ export async function resolveVersion(layout: LakeLayout, selector: VersionSelect
     snapshotDir: path.join(layout.root, commit.snapshotPath),
     snapshotFiles: [...(commit.snapshotFiles ?? [])],
     layout,
+    ...(files.state === 'incomplete' ? { incomplete: files.reason } : {}),
   };
 }
 

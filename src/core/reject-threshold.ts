@@ -1,7 +1,8 @@
 /**
- * Fail closed: a run whose rejected share exceeds `maxRejectedShare` commits nothing. A share that
- * high almost always means a broken producer or a schema change, not noise; the message says what
- * was rejected and, when a field is missing but a member with a near name exists, which one.
+ * Fail closed: a run whose rejected share exceeds `maxRejectedShare`, or whose share of one journal
+ * date's records does, commits nothing. A share that high almost always means a broken producer or a
+ * schema change, not noise; the message says what was rejected (on which date, when one date alone
+ * is over) and, when a field is missing but a member with a near name exists, which one.
  */
 import { nearestName } from './near-name.js';
 import { RunError } from './run-error.js';
@@ -11,6 +12,8 @@ export const DEFAULT_MAX_REJECTED_SHARE = 0.1;
 export interface RejectSummary {
   input: number;
   rejected: number;
+  /** The journal date whose records these are, when the run as a whole is within the threshold. */
+  day?: string;
   /** The most frequent reasons, most frequent first. */
   reasons: { reason: string; count: number }[];
   /** Top-level member names of records rejected with a missing field, with their counts. */
@@ -29,7 +32,7 @@ export function exceedsShare(input: number, rejected: number, maxShare: number):
 export function rejectedShareError(summary: RejectSummary, missingFields: string[]): RejectedShareError {
   const { input, rejected, maxShare } = summary;
   const lines = [
-    `${rejected} of ${input} records were rejected (${percent(rejected / input)}), more than maxRejectedShare ${maxShare} (${percent(maxShare)}): nothing was committed`,
+    `${rejected} of ${input} records${summary.day === undefined ? '' : ` of journal date ${summary.day}`} were rejected (${percent(rejected / input)}), more than maxRejectedShare ${maxShare} (${percent(maxShare)}): nothing was committed`,
     '  most frequent reasons:',
     ...summary.reasons.map((r) => `    ${r.count} × ${r.reason}`),
   ];

@@ -37,7 +37,6 @@ export async function validateSnapshot(engine: Engine, config: Config, target: R
   // A version is checked against the schema it was built with, which a migration may have changed since.
   const schema = (commit.schema as RecordSchema | undefined) ?? config.schema;
   const key = q(schema.key);
-  const snapshot = await parquetTable(engine, storage, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
   const results: CheckResult[] = [];
   const check = (name: string, ok: boolean, detail: string): void => void results.push({ name, ok, detail });
   const skip = (name: string, detail: string): void => void results.push({ name, ok: true, skipped: true, detail });
@@ -51,6 +50,11 @@ export async function validateSnapshot(engine: Engine, config: Config, target: R
     }
   };
 
+  if (target.incomplete) {
+    check('schema', false, `${target.incomplete}: the version cannot be read; nothing else can be checked`);
+    return results;
+  }
+  const snapshot = await parquetTable(engine, storage, target.snapshotDir, target.snapshotFiles.length ? target.snapshotFiles : undefined);
   let actual: { name: string; type: string }[];
   try {
     actual = await engine.columns(`SELECT * FROM ${snapshot}`);

@@ -171,6 +171,29 @@ describe('fail closed', () => {
       await removeLake(lake);
     }
   });
+
+  it('each journal date a run folds is held to the threshold, as its own daily run would be', async () => {
+    const lake = await tempLake();
+    try {
+      // 95 good records on one date, 10 that all miss the key on the next: 9.5% of the run, 100% of a date.
+      const good = Array.from({ length: 95 }, (_, i) => JSON.stringify({ Id: i + 1 }));
+      const bad = Array.from({ length: 10 }, (_, i) => JSON.stringify({ id: i + 1 }));
+      await writeJournalFile(lake, { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: `${good.join('\n')}\n` });
+      await writeJournalFile(lake, { path: 'date=2024-01-02/a.jsonl', date: '2024-01-02', content: `${bad.join('\n')}\n` });
+      const refused = await subsnap(['run', '--lake', lake]);
+      assert.equal(refused.code, 2, refused.stderr);
+      assert.match(refused.stderr, /10 of 10 records of journal date 2024-01-02 were rejected \(100\.0%\), more than maxRejectedShare 0\.1/);
+      assert.match(refused.stderr, /10 × Id: missing/);
+      assert.match(refused.stderr, /member "id" where the schema expects "Id"/);
+      assert.match((await subsnap(['log', '--lake', lake])).stderr, /no committed snapshot/);
+      // The good date alone folds; the bad one, on purpose, with the threshold lifted.
+      assert.equal((await runJson(lake, ['--until', '2024-01-01'])).inputRecords, 95);
+      assert.equal((await subsnap(['run', '--lake', lake])).code, 2);
+      assert.equal((await runJson(lake, ['--max-rejected-share', '1'])).rejectedRecords, 10);
+    } finally {
+      await removeLake(lake);
+    }
+  });
 });
 
 describe('a previous version changed after its commit', () => {

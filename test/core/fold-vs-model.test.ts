@@ -124,6 +124,53 @@ describe('DuckDB engine equals the reference model', () => {
     );
   });
 
+  it("a record that loses to its key's row contributes nothing, not even to coalesce", async () => {
+    // The row: key 1 from file b of the middle date. Then, in one run: records of key 1 that lose to it
+    // (an older date; of its date, a file the policy puts before b) and records of a newer date.
+    const arbValues = fc.record({
+      active: fc.option(fc.boolean()),
+      subscription: fc.option(fc.constantFrom('basic', 'premium')),
+      cost: fc.option(fc.constantFrom('10', '20.5')),
+    }, { requiredKeys: [] });
+    const lines = (values: Record<string, unknown>[]) => values.map((v) => recordLine({ Id: 1, ...v }));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(arbValues, { minLength: 1, maxLength: 2 }), fc.array(arbValues, { minLength: 1, maxLength: 3 }),
+        fc.array(arbValues, { minLength: 0, maxLength: 2 }), fc.constantFrom('last' as const, 'first' as const),
+        fc.constantFrom(undefined, 'cost'),
+        async (rowValues, loserValues, newerValues, duplicates, orderField) => {
+          const policies: ModelPolicies = { duplicates, nulls: 'coalesce', pii: 'drop', orderField };
+          const [older, same, newer] = DATES;
+          const rowFile: ModelFile = { path: `date=${same}/b.jsonl`, date: same!, content: `${lines(rowValues).join('\n')}\n` };
+          // Of the row's date, a loser's file comes before b under last, after it under first (with an
+          // order field, which would decide first, only the older date's).
+          const loserName = duplicates === 'last' ? 'a' : 'c';
+          const losers: ModelFile[] = [
+            { path: `date=${older}/z.jsonl`, date: older!, content: `${lines(loserValues).join('\n')}\n` },
+            ...(orderField ? [] : [{ path: `date=${same}/${loserName}.jsonl`, date: same!, content: `${lines(loserValues).join('\n')}\n` }]),
+          ];
+          const newerFiles: ModelFile[] = newerValues.length
+            ? [{ path: `date=${newer}/a.jsonl`, date: newer!, content: `${lines(newerValues).join('\n')}\n` }] : [];
+          const first = foldRun([], [rowFile], TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+          const model = foldRun(first.rows, [...losers, ...newerFiles], TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+          assert.deepEqual(model.rows, foldRun(first.rows, newerFiles, TEST_CATALOG, { ...policies, piiKey: PII_KEY }).rows,
+            'the model: losers change nothing');
+          const lake = await tempLake();
+          try {
+            await writeJournalFile(lake, rowFile);
+            await runIn(lake, policyFlags(policies));
+            for (const f of [...losers, ...newerFiles]) await writeJournalFile(lake, f);
+            const report = await runIn(lake, policyFlags(policies));
+            assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows, 'the engine: as the model');
+          } finally {
+            await removeLake(lake);
+          }
+        },
+      ),
+      { numRuns: Number(process.env.SUBSNAP_PROPERTY_RUNS ?? 30) },
+    );
+  });
+
   it('day-by-day runs equal one full run when days arrive in order', async () => {
     await fc.assert(
       fc.asyncProperty(

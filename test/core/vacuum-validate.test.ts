@@ -339,15 +339,19 @@ describe('validate, show and log on a damaged or changed lake: a message, not an
     }
   });
 
-  it('a file missing from a version folder: show and validate name it; log still prints the history', async () => {
+  it('a file missing from a version folder: show names it, validate fails the schema check naming it; log still prints the history', async () => {
     const lake = await lakeWithTwoVersions();
     try {
       const [file] = await readdir(path.join(lake, 'snapshot', 'versions', '00000002'));
       await rm(path.join(lake, 'snapshot', 'versions', '00000002', file!));
-      for (const command of ['show', 'validate']) {
-        const result = await cli([command, '--lake', lake], 2);
-        assert.match(result.stderr, new RegExp(`^subsnap: version 2's folder snapshot/versions/00000002 lacks ${file!.replace('.', '\\.')} \\(named by its commit record\\): the version cannot be read`, 'm'));
-      }
+      const lacks = `version 2's folder snapshot/versions/00000002 lacks ${file!.replace('.', '\\.')} \\(named by its commit record\\): the version cannot be read`;
+      assert.match((await cli(['show', '--lake', lake], 2)).stderr, new RegExp(`^subsnap: ${lacks}`, 'm'));
+      // A damaged version is a failed check (exit 1), with its results, not an error of the command.
+      const damaged = JSON.parse((await cli(['validate', '--lake', lake, '--json'], 1)).stdout) as { ok: boolean; checks: CheckResult[] };
+      assert.equal(damaged.ok, false);
+      assert.deepEqual(damaged.checks.map((c) => [c.name, c.ok]), [['schema', false]]);
+      assert.match(damaged.checks[0]!.detail, new RegExp(lacks));
+      assert.match((await cli(['validate', '--lake', lake], 1)).stdout, new RegExp(`FAIL schema: ${lacks}`));
       // Version 1 still validates; its successor's damage is not its problem.
       assert.equal((await validateJson(lake, ['--version', '1'])).ok, true);
       const history = await readHistory(lakeLayout(lake));

@@ -467,6 +467,34 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
   }
   accepted.sort(compareRecords);
 
+  // The current version; enrichment columns of previous rows are ignored.
+  const fields = valueFields(policies);
+  const rows = new Map<bigint, Row>();
+  for (const r of previous) {
+    const stored = r as unknown as Record<string, boolean | string | null | undefined>;
+    const values: Values = Object.fromEntries(fields.map((f) => [f, stored[f] ?? null]));
+    rows.set(BigInt(r.Id), { id: BigInt(r.Id), values, at: { date: r._journal_date, file: r._journal_file, line: r._journal_line } });
+  }
+
+  // 3 (the last sentence). A record that loses to the current row of its key contributes nothing, not
+  // even to coalesce: under coalesce it takes no part in its group's candidate. (Under overwrite a loser
+  // changes nothing: the run's winner is its newest record. Under reject a record of the row's date is
+  // kept: it is either identical to the row or a conflict, decided below; a conflicting group is
+  // rejected whole, losers included.)
+  const beatsRow = (r: Rec, row: Row): boolean => {
+    if (r.at.date !== row.at.date) return r.at.date > row.at.date;
+    switch (policies.duplicates) {
+      case 'last': return compareRecords(r, row) > 0;
+      case 'first': return compareRecords(r, row) < 0;
+      case 'reject': return true;
+    }
+  };
+  const contributes = (r: Rec): boolean => {
+    if (policies.nulls !== 'coalesce') return true;
+    const row = rows.get(r.id);
+    return row === undefined || beatsRow(r, row);
+  };
+
   // 1-2. Duplicates: one candidate per (key, journal date).
   const groups = new Map<string, Rec[]>();
   for (const r of accepted) {
@@ -477,11 +505,13 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
   for (const group of groups.values()) {
     if (policies.duplicates === 'reject') {
       const newest = group[group.length - 1]!;
-      if (group.every((r) => sameValues(r.values, newest.values))) candidates.push({ ...newest, group });
-      else for (const r of group) reject(r, conflict(r));
+      if (!group.every((r) => sameValues(r.values, newest.values))) for (const r of group) reject(r, conflict(r));
+      else if (contributes(newest)) candidates.push({ ...newest, group });
       continue;
     }
-    const preferred = policies.duplicates === 'last' ? [...group].reverse() : group;  // most preferred first
+    const kept = group.filter(contributes);
+    if (kept.length === 0) continue;
+    const preferred = policies.duplicates === 'last' ? [...kept].reverse() : kept;  // most preferred first
     const chosen = preferred[0]!;
     const values = policies.nulls === 'coalesce' ? fillNulls(chosen.values, preferred.map((r) => r.values)) : chosen.values;
     candidates.push({ ...chosen, values, group });
@@ -500,15 +530,6 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
       const older = candidates.filter((c) => c.id === id && c !== w).sort((a, b) => (a.at.date < b.at.date ? 1 : -1));
       winners.set(id, { ...w, values: fillNulls(w.values, older.map((c) => c.values)) });
     }
-  }
-
-  // The current version; enrichment columns of previous rows are ignored.
-  const fields = valueFields(policies);
-  const rows = new Map<bigint, Row>();
-  for (const r of previous) {
-    const stored = r as unknown as Record<string, boolean | string | null | undefined>;
-    const values: Values = Object.fromEntries(fields.map((f) => [f, stored[f] ?? null]));
-    rows.set(BigInt(r.Id), { id: BigInt(r.Id), values, at: { date: r._journal_date, file: r._journal_file, line: r._journal_line } });
   }
 
   const replaces = (c: Candidate, row: Row): boolean => {
