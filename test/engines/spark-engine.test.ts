@@ -26,7 +26,7 @@ import { arbLineFile, lineFileText, type LineFileSpec } from '../support/line-fi
 import { startFakeSparkConnect } from '../support/fake-spark-connect.js';
 import { readQuarantine, readVersionRows, removeLake, tempLake, TEST_CATALOG, writeJournalFile } from '../support/lake-fixture.js';
 import {
-  assertQuotingSeam, decimalJournal, FORMAT_FILES, fuzzedLines, jsonJournal, NASTY_SCHEMA, NASTY_SCHEMA_JOURNAL, NATURAL_ORDER_FILES,
+  assertQuotingSeam, decimalJournal, FORMAT_FILES, fuzzedLines, jsonJournal, largeRejectedFile, NASTY_SCHEMA, NASTY_SCHEMA_JOURNAL, NATURAL_ORDER_FILES,
 } from '../support/trust-corpus.js';
 import { foldRun, type ModelFile, type ModelPolicies } from '../model/reference-model.js';
 import { DEFAULT_SCHEMA } from '../../src/core/record-schema.js';
@@ -157,7 +157,7 @@ describe('Spark equals the reference model on the edge corpora', { timeout: 1_80
       await removeLake(lake);
     }
   }
-  const corpora = () => [decimalJournal(), jsonJournal(), ...FORMAT_FILES, ...NATURAL_ORDER_FILES];
+  const corpora = () => [decimalJournal(), jsonJournal(), ...FORMAT_FILES, ...NATURAL_ORDER_FILES, largeRejectedFile()];
 
   for (const pii of ['keep', 'hash', 'drop'] as const) {
     it(`money, JSON conformance, format decisions, natural order (pii ${pii})`, () =>

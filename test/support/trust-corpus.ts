@@ -69,6 +69,17 @@ export const FORMAT_FILES: ModelFile[] = [
   { path: `date=${D}/seg-l.jsonl.gz`, date: D, content: '\ufeff{"Id":922}\n' },
 ];
 
+/**
+ * A rejected record of some 250 KB (about 100,000 tokens): its PII members around a large nested one
+ * whose inner objects carry the same names (not the root's: kept), strings with commas and quotes.
+ * Its redaction in the quarantine takes time linear in its size (a quadratic one takes hours).
+ */
+export function largeRejectedFile(): ModelFile {
+  const nested = Array.from({ length: 4000 }, (_, i) => ({ a: i, b: [i, 'x,y', { customer_first_name: 'inner' }], c: 'q"u}' }));
+  const record = { customer_first_name: 'Ann', Id: 'not a number', big: nested, customer_last_name: 'Lee', z: [1, { y: 2 }] };
+  return { path: `date=${D}/large.jsonl`, date: D, content: `${JSON.stringify(record)}\n{"Id":930,"customer_last_name":"Bo","x":[]}\n` };
+}
+
 /** Same-day files named so that byte order and natural order differ. */
 export const NATURAL_ORDER_FILES: ModelFile[] = ['1', '2', '9', '10', '11', '011', 'part-2', 'part-10'].map((n, i) => ({
   path: `date=${D}/${n}.json`, date: D, content: `{"Id":1,"cost":${i + 1}}\n{"Id":${100 + i}}\n`,

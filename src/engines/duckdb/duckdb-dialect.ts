@@ -155,12 +155,17 @@ export const duckdbDialect: SqlDialect = {
        WHERE json_valid(raw) AND left(ltrim(raw), 1) = '{') k GROUP BY name ORDER BY COUNT(*) DESC, name LIMIT ${Math.trunc(limit)}`,
 
   redactMembers(raw, drop, hashed, hash) {
-    // Tokens as written; depth before each token; the root object's own commas cut it into members.
+    // Tokens as written; the root object's own commas (those at depth 1) cut it into members.
     const tokens = `regexp_extract_all(${raw}, ${literal(JSON_TOKEN)})`;
-    // Each token's step in depth once, then the sum of the steps before each token (native sums of slices).
-    const steps = `list_transform(tk, x -> CASE WHEN x IN ('{', '[') THEN 1 WHEN x IN ('}', ']') THEN -1 ELSE 0 END)`;
-    const depth = `list_transform([${steps}], st -> list_transform(range(1, len(tk) + 1), k -> COALESCE(list_sum(st[1:k-1]), 0)))[1]`;
-    const bounds = `list_concat([1], list_filter(range(1, len(tk) + 1), k -> tk[k] = ',' AND dp[k] = 1), [len(tk)])`;
+    // The depth before the j-th comma, in linear time (no running sum): among the openers and commas
+    // in order it stands at (openers before it) + j, among the closers and commas at (closers before
+    // it) + j; the difference is its depth. `ci`: the commas' token positions.
+    // (`within` stands once, outside the lambda: inside, it would be computed again for each element.)
+    const commaPositions = (within: string) => `list_filter(list_transform(${within}, (x, i) -> CASE WHEN x = ',' THEN i END), i -> i IS NOT NULL)`;
+    const among = (marks: string) => commaPositions(`list_filter(tk, x -> x IN (${marks}, ','))`);
+    const rootCommas = `list_transform([${commaPositions('tk')}], ci -> list_transform([${among(`'{', '['`)}], op ->
+      list_transform([${among(`'}', ']'`)}], cl -> list_transform(list_filter(range(1, len(ci) + 1), j -> op[j] - cl[j] = 1), j -> ci[j]))[1])[1])[1]`;
+    const bounds = `list_concat([1], ${rootCommas}, [len(tk)])`;
     const names = (list: string[]) => `[${list.map(literal).join(', ')}]`;
     const member = (mt: string) => {
       const name = `json_extract_string(${mt}[1], '$')`;
@@ -175,7 +180,7 @@ export const duckdbDialect: SqlDialect = {
     // `list_transform([v], name -> …)[1]` binds v to a name without a subquery.
     const joined = `concat('{', array_to_string(list_filter(list_transform(range(1, len(bd)), i -> ${member('tk[bd[i] + 1:bd[i + 1] - 1]')}),
         x -> x IS NOT NULL), ','), '}')`;
-    return `list_transform([${tokens}], tk -> list_transform([${depth}], dp -> list_transform([${bounds}], bd -> ${joined})[1])[1])[1]`;
+    return `list_transform([${tokens}], tk -> list_transform([${bounds}], bd -> ${joined})[1])[1]`;
   },
 
   // A lambda runs per batch with a fixed cost (about 1 ms each for redactMembers): rows scattered over

@@ -113,11 +113,17 @@ export const sparkDialect: SqlDialect = {
   denseRows: (select) => select,
 
   redactMembers(raw, drop, hashed, hash) {
-    // Tokens as written; depth before each token; the root object's own commas cut it into members.
+    // Tokens as written; the root object's own commas (those at depth 1) cut it into members.
     const tokens = `regexp_extract_all(${raw}, ${literal(TOKEN)}, 0)`;
-    const depth = `transform(tk, (x, k) -> aggregate(slice(tk, 1, k), 0,
-      (acc, y) -> acc + CASE WHEN y IN ('{', '[') THEN 1 WHEN y IN ('}', ']') THEN -1 ELSE 0 END))`;
-    const bounds = `concat(array(0), filter(sequence(0, size(tk) - 1), k -> tk[k] = ',' AND dp[k] = 1), array(size(tk) - 1))`;
+    // The depth before the j-th comma, in linear time (no running sum): among the openers and commas
+    // in order it stands at (openers before it) + j, among the closers and commas at (closers before
+    // it) + j; the difference is its depth. `ci`: the commas' token positions (from 0).
+    // (Indices come from transform's own: a sequence over an empty array would count down.)
+    const commaPositions = (within: string) => `filter(transform(${within}, (x, i) -> IF(x = ',', i, -1)), i -> i >= 0)`;
+    const among = (marks: string) => commaPositions(`filter(tk, x -> x IN (${marks}, ','))`);
+    const rootCommas = bindTo(commaPositions('tk'), 'ci', bindTo(among(`'{', '['`), 'op', bindTo(among(`'}', ']'`), 'cl',
+      `filter(transform(ci, (c, j) -> IF(op[j] - cl[j] = 1, c, -1)), c -> c >= 0)`)));
+    const bounds = `concat(array(0), ${rootCommas}, array(size(tk) - 1))`;
     const names = (values: string[]) => list(values.length ? values.map(literal) : ["''"]);
     const decode = (token: string) => `get_json_object(concat('{"k":', ${token}, '}'), '$.k')`;
     const member = (mt: string) => {
@@ -132,7 +138,7 @@ export const sparkDialect: SqlDialect = {
     };
     const joined = `concat('{', array_join(filter(transform(sequence(0, size(bd) - 2),
         i -> ${member('slice(tk, bd[i] + 2, bd[i + 1] - bd[i] - 1)')}), x -> x IS NOT NULL), ','), '}')`;
-    return bindTo(tokens, 'tk', bindTo(depth, 'dp', bindTo(bounds, 'bd', joined)));
+    return bindTo(tokens, 'tk', bindTo(bounds, 'bd', joined));
   },
 
   keyFilter: (rows, keys, key, { keep, broadcast }) =>
