@@ -58,7 +58,7 @@ export function withPolicies<C extends Command>(command: C): C {
 export function withRejectedShare<C extends Command>(command: C): C {
   return command.option(
     '--max-rejected-share <share>',
-    'commit nothing when more than this share of the input records is rejected (0..1; default 0.1, or "maxRejectedShare" in the config file)',
+    'commit nothing when more than this share of the input records, or of one journal date\'s, is rejected (0..1; default 0.1, or "maxRejectedShare" in the config file)',
     share,
   );
 }

@@ -68,7 +68,7 @@ export interface Config {
   sparkRemote?: string;
   /** Journal bytes up to which the day's keys are broadcast to filter the previous version (see fold-and-commit.ts). */
   broadcastJournalBytes?: number;
-  /** A run whose rejected share of input records exceeds this commits nothing (fail closed). */
+  /** A run whose rejected share of input records, or of one journal date's, exceeds this commits nothing (fail closed). */
   maxRejectedShare: number;
   /** The file the configuration came from, if any. */
   source?: string;

@@ -282,9 +282,10 @@ export function checkDeltaColumns(columns: { name: string; type: string }[]): vo
 async function checkRejectedShare(engine: Engine, config: Config, run: { input: number; rejected: number }, days: number): Promise<void> {
   const maxShare = maxRejectedShare(config);
   let over: { input: number; rejected: number; day?: string } | undefined = exceedsShare(run.input, run.rejected, maxShare) ? run : undefined;
+  let otherDays: { day: string; input: number; rejected: number }[] = [];
   if (!over && days > 1) {
     const perDay = (await engine.query(rejectedByDayQuery())).map((r) => ({ day: String(r.day), input: Number(r.input), rejected: Number(r.rejected) }));
-    over = perDay.find((d) => exceedsShare(d.input, d.rejected, maxShare));
+    [over, ...otherDays] = perDay.filter((d) => exceedsShare(d.input, d.rejected, maxShare));
   }
   if (!over) return;
   const d = engine.dialect;
@@ -294,7 +295,7 @@ async function checkRejectedShare(engine: Engine, config: Config, run: { input: 
   const memberNames = missing.length
     ? (await engine.query(d.memberNamesQuery(`SELECT raw FROM (${rejectedOf(d, over.day)}) r`, 50))).map((r) => ({ name: String(r.name), count: Number(r.n) }))
     : [];
-  throw rejectedShareError({ ...over, reasons, memberNames, maxShare }, missing);
+  throw rejectedShareError({ ...over, otherDays, reasons, memberNames, maxShare }, missing);
 }
 
 /**

@@ -53,7 +53,8 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
 /**
  * Temporary relations the statements materialize, in order; dropped afterwards: the records read
  * once (`lines`: a view over the engine's own staged copy of the journal when it makes one), checked
- * once, the day's candidates and the decided rows.
+ * once, the day's candidates and the decided rows (under coalesce also `matched`, listed with the
+ * views below).
  */
 export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as const;
 /**
@@ -203,7 +204,8 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     ),
   );
 
-  // One candidate per (key, journal date): the duplicates policy.
+  // One candidate per key: its records in priority order (newest date first, then the duplicates
+  // policy within a date), the first taken whole (overwrite) or filling nulls field by field (coalesce).
   const dir = ORDER[policies.duplicates];
   const fieldNames = fields.map((f) => q(f.name));
   const conflictGroups =
@@ -232,30 +234,34 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
          LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING))`;
   if (coalesce) statements.push(...temp('matched', matched('valid')));
   // Whether candidate c comes after row p of the same date: (order field, file rank, position), null lowest.
+  // A candidate is ordered by its own record's order value (`own_order` under coalesce, where the
+  // stored one may be filled from another record).
+  const orderOf = (alias: string) => (coalesce && alias === 'c' ? `${alias}.own_order` : `${alias}.${orderField}`);
   const after = (a: string, b: string) => {
     const byFile = `(${a}.file_rank > ${b}.file_rank OR (${a}.file_rank = ${b}.file_rank AND ${a}.${jLine} > ${b}.${jLine}))`;
     if (!orderField) return byFile;
-    const [ao, bo] = [`${a}.${orderField}`, `${b}.${orderField}`];
+    const [ao, bo] = [orderOf(a), orderOf(b)];
     return `((${ao} IS NOT NULL AND (${bo} IS NULL OR ${ao} > ${bo})) OR ((${ao} = ${bo} OR (${ao} IS NULL AND ${bo} IS NULL)) AND ${byFile}))`;
   };
 
-  // Under coalesce, the records that come after their key's row (its date newer; of its date, after it
+  // Under coalesce, whether each record comes after its key's row (its date newer; of its date, after it
   // in the policy's order; under reject every record of its date, identical or a conflict, as decided
-  // settles): the others lose to the row and contribute nothing, not even a null's value.
+  // settles): one that does not loses to the row and fills no null. (Those that do are the first in
+  // priority: when the first loses, all do, and decided ignores the key's candidate.)
   const sameDateKept = { last: after('v', 'p'), first: after('p', 'v'), reject: 'TRUE' }[policies.duplicates];
-  const contributing = `(SELECT v.* FROM valid v LEFT JOIN ${matchedWithRank} p ON p.${key} = v.${key}
-    WHERE p.${key} IS NULL OR v.${jDate} > p.${jDate} OR (v.${jDate} = p.${jDate} AND ${sameDateKept}))`;
+  const withBeats = `(SELECT v.*, COALESCE(p.${key} IS NULL OR v.${jDate} > p.${jDate} OR (v.${jDate} = p.${jDate} AND ${sameDateKept}), FALSE) AS beats_row
+    FROM valid v LEFT JOIN ${matchedWithRank} p ON p.${key} = v.${key})`;
   // Priority of a key's records: newest journal date first, then the duplicates policy within a date.
   const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${jDate} DESC, ${byOrderField}file_rank ${dir}, ${jLine} ${dir}) AS rn
-    FROM ${coalesce ? contributing : 'valid'} v
+    FROM ${coalesce ? withBeats : 'valid'} v
     ${conflictGroups ? `WHERE NOT EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})` : ''}`;
   // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority.
   statements.push(
     ...temp(
       'candidates',
       coalesce
-        ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL) AS ${f}`).join(', ')},
-             ${[...lineage, 'file_rank'].map((l) => `MIN_BY(${l}, rn) AS ${l}`).join(', ')}
+        ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL AND beats_row) AS ${f}`).join(', ')},
+             ${[...lineage, 'file_rank', ...(orderField ? [orderField] : [])].map((l) => `MIN_BY(${l}, rn) AS ${l === orderField ? 'own_order' : l}`).join(', ')}
            FROM (${ranked}) x GROUP BY ${key}`
         : `SELECT ${stateColumns.join(', ')}, file_rank FROM (${ranked}) x WHERE rn = 1`,
     ),

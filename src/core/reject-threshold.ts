@@ -14,6 +14,8 @@ export interface RejectSummary {
   rejected: number;
   /** The journal date whose records these are, when the run as a whole is within the threshold. */
   day?: string;
+  /** The run's other journal dates over the threshold, if any. */
+  otherDays?: { day: string; input: number; rejected: number }[];
   /** The most frequent reasons, most frequent first. */
   reasons: { reason: string; count: number }[];
   /** Top-level member names of records rejected with a missing field, with their counts. */
@@ -33,7 +35,9 @@ export function rejectedShareError(summary: RejectSummary, missingFields: string
   const { input, rejected, maxShare } = summary;
   const lines = [
     `${rejected} of ${input} records${summary.day === undefined ? '' : ` of journal date ${summary.day}`} were rejected (${percent(rejected / input)}), more than maxRejectedShare ${maxShare} (${percent(maxShare)}): nothing was committed`,
-    '  most frequent reasons:',
+    ...(summary.otherDays?.length
+      ? [`  also over it: ${summary.otherDays.map((d) => `${d.day} (${d.rejected} of ${d.input})`).join(', ')}`] : []),
+    `  most frequent reasons${summary.day === undefined ? '' : ` on ${summary.day}`}:`,
     ...summary.reasons.map((r) => `    ${r.count} × ${r.reason}`),
   ];
   for (const field of missingFields) {

@@ -57,7 +57,7 @@ export async function listJournalFiles(
   const files: JournalFile[] = [];
   const ignored: string[] = [];
   if ((await storage.stat(journalDir))?.type === 'symlink') {
-    throw new JournalReadError('journal', 'the journal folder is a symbolic link; the lake\'s journal is a folder of its own (replace the link by the folder it points to)');
+    throw new Error(`the journal folder ${journalDir} is a symbolic link: the lake's journal is a folder of its own and nothing outside the lake is read (replace the link by the folder it points to); nothing was committed`);
   }
   for (const day of await storage.listStatus(journalDir)) {
     if (isSkipped(day.name)) continue;

@@ -171,6 +171,32 @@ describe('DuckDB engine equals the reference model', () => {
     );
   });
 
+  it('under coalesce a candidate takes its place in the order by its own record, not by values it was filled with', async () => {
+    // Under first with an order field, a late record of the row's date whose order value is greater loses:
+    // the row stays as it is (same lineage, not updated), whichever other records come with it.
+    const lake = await tempLake();
+    try {
+      const policies: ModelPolicies = { duplicates: 'first', nulls: 'coalesce', pii: 'drop', orderField: 'cost' };
+      const row: ModelFile = { path: 'date=2024-01-02/b.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":5,"subscription":"basic"}\n' };
+      const late: ModelFile[] = [
+        { path: 'date=2024-01-02/c.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":7}\n{"Id":2,"cost":1}\n' },
+        { path: 'date=2024-01-02/d.jsonl', date: '2024-01-02', content: '{"Id":2,"subscription":"premium"}\n' },
+      ];
+      const first = foldRun([], [row], TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+      const model = foldRun(first.rows, late, TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+      assert.deepEqual(model.rows.find((r) => r.Id === '1'), first.rows[0], 'the model keeps the row');
+      await writeJournalFile(lake, row);
+      await runIn(lake, policyFlags(policies));
+      for (const f of late) await writeJournalFile(lake, f);
+      const report = await runIn(lake, policyFlags(policies));
+      assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows);
+      assert.deepEqual([report.inserted, report.updated], [model.counts.inserted, model.counts.updated]);
+      assert.equal(report.updated, 0);
+    } finally {
+      await removeLake(lake);
+    }
+  });
+
   it('day-by-day runs equal one full run when days arrive in order', async () => {
     await fc.assert(
       fc.asyncProperty(

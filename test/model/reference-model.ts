@@ -412,7 +412,8 @@ function topLevelMembers(compact: string): { name: string; text: string; valueTe
 // ----------------------------------------------------------------------------------------------
 
 interface Rec { id: bigint; values: Values; at: OrderKey; raw: string }
-interface Candidate extends Rec { group: Rec[] }  // group: the (key, date) duplicates it stands for
+// group: the (key, date) duplicates it stands for; own: its record's own values (values may be filled under coalesce)
+interface Candidate extends Rec { group: Rec[]; own: Values }
 interface Row { id: bigint; values: Values; at: OrderKey }
 
 const sameValues = (a: Values, b: Values): boolean =>
@@ -506,7 +507,7 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
     if (policies.duplicates === 'reject') {
       const newest = group[group.length - 1]!;
       if (!group.every((r) => sameValues(r.values, newest.values))) for (const r of group) reject(r, conflict(r));
-      else if (contributes(newest)) candidates.push({ ...newest, group });
+      else if (contributes(newest)) candidates.push({ ...newest, group, own: newest.values });
       continue;
     }
     const kept = group.filter(contributes);
@@ -514,7 +515,7 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
     const preferred = policies.duplicates === 'last' ? [...kept].reverse() : kept;  // most preferred first
     const chosen = preferred[0]!;
     const values = policies.nulls === 'coalesce' ? fillNulls(chosen.values, preferred.map((r) => r.values)) : chosen.values;
-    candidates.push({ ...chosen, values, group });
+    candidates.push({ ...chosen, values, group, own: chosen.values });
   }
 
   // 3. Per key, the winning candidate is the one with the newest journal date.
@@ -534,9 +535,11 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
 
   const replaces = (c: Candidate, row: Row): boolean => {
     if (c.at.date !== row.at.date) return c.at.date > row.at.date;  // late data never replaces newer data
+    // The candidate's place in the order is its own record's.
+    const own = { at: c.at, values: c.own };
     switch (policies.duplicates) {
-      case 'last': return compareRecords(c, row) > 0;
-      case 'first': return compareRecords(c, row) < 0;
+      case 'last': return compareRecords(own, row) > 0;
+      case 'first': return compareRecords(own, row) < 0;
       case 'reject':
         if (!sameValues(c.values, row.values)) for (const r of c.group) reject(r, conflict(r));
         return false;
