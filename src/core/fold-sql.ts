@@ -53,14 +53,14 @@ export function storedFields(schema: RecordSchema, policies: Policies): FieldSpe
 /**
  * Temporary relations the statements materialize, in order; dropped afterwards: the records read
  * once (`lines`: a view over the engine's own staged copy of the journal when it makes one), checked
- * once, the day's candidates and the decided rows (under coalesce also `matched`, listed with the
- * views below).
+ * once, the day's candidates and the decided rows (under coalesce or reject also `matched`, listed
+ * with the views below).
  */
 export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as const;
 /**
  * Views the statements define, each read once or cheap to read again: the natural order of the
- * dates' files, the accepted records, the previous rows of the day's keys (under coalesce read twice,
- * so staged like the relations above, and dropped the same way), the rejected records, and
+ * dates' files, the accepted records, the previous rows of the day's keys (under coalesce or reject
+ * read twice, so staged like the relations above, and dropped the same way), the rejected records, and
  * the new state, which is as large as the snapshot and so never materialized (the write streams it
  * from the previous version and `decided`).
  */
@@ -208,11 +208,16 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   // policy within a date), the first taken whole (overwrite) or filling nulls field by field (coalesce).
   const dir = ORDER[policies.duplicates];
   const fieldNames = fields.map((f) => q(f.name));
-  const conflictGroups =
-    policies.duplicates === 'reject'
-      ? `SELECT ${key} AS g_key, ${jDate} AS g_date FROM valid GROUP BY ${key}, ${jDate}
-         HAVING ${fieldNames.map((f) => `COUNT(DISTINCT ${f}) > 1 OR (COUNT(${f}) > 0 AND COUNT(${f}) < COUNT(*))`).join(' OR ') || 'FALSE'}`
-      : undefined;
+  // Under reject, the (key, date) groups in conflict: their records differ among themselves, or from
+  // the key's row of that date (whether or not the date is the key's newest in the run).
+  const reject = policies.duplicates === 'reject';
+  const conflictGroups = reject
+    ? `SELECT ${key} AS g_key, ${jDate} AS g_date FROM valid GROUP BY ${key}, ${jDate}
+         HAVING ${fieldNames.map((f) => `COUNT(DISTINCT ${f}) > 1 OR (COUNT(${f}) > 0 AND COUNT(${f}) < COUNT(*))`).join(' OR ') || 'FALSE'}
+       UNION
+       SELECT v.${key}, v.${jDate} FROM valid v JOIN matched p ON p.${key} = v.${key} AND p.${jDate} = v.${jDate}
+         WHERE NOT (${fieldNames.map((f) => `v.${f} IS NOT DISTINCT FROM p.${f}`).join(' AND ') || 'TRUE'})`
+    : undefined;
   // Order within a day: the order field (null first), then the file's natural order, then the position.
   const orderField = schema.orderField ? q(schema.orderField) : undefined;
   const byOrderField = orderField ? `${orderField} ${dir} NULLS ${dir === 'DESC' ? 'LAST' : 'FIRST'}, ` : '';
@@ -223,16 +228,18 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
     : `SELECT ${stateColumns.map((c) => `p.${c}`).join(', ')} FROM ${emptyLike} p WHERE FALSE`;
   // The previous rows of the keys this run decides: one narrow pass over the previous version, the
   // keys broadcast (no shuffle of the previous version while they fit one). A view read once by
-  // `decided`; under coalesce the candidates read them too (a record that loses to its key's row
-  // contributes nothing), so they are read once into a relation of their own, before the candidates.
+  // `decided`; under coalesce (a record that loses to its key's row contributes nothing) and under
+  // reject (a record that differs from its key's row of its date is a conflict) the candidates read
+  // them too, so they are read once into a relation of their own, before the candidates.
   const broadcast = plan.broadcastKeys ?? true;
   const coalesce = policies.nulls === 'coalesce';
+  const matchedFirst = coalesce || reject;
   const matched = (keysOf: string) => d.keyFilter(
     `SELECT ${[key, ...decidedColumns(fieldNames, policies, q(schema.joinField), orderField), ...lineage].join(', ')} FROM (${previousFrom(keysOf)}) pv`,
     `SELECT ${key} FROM ${keysOf}`, schema.key, { keep: true, broadcast });
   const matchedWithRank = `(SELECT pp.*, fo.file_rank FROM matched pp
          LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING))`;
-  if (coalesce) statements.push(...temp('matched', matched('valid')));
+  if (matchedFirst) statements.push(...temp('matched', matched('valid')));
   // Whether candidate c comes after row p of the same date: (order field, file rank, position), null lowest.
   // A candidate is ordered by its own record's order value (`own_order` under coalesce, where the
   // stored one may be filled from another record).
@@ -261,13 +268,15 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
       'candidates',
       coalesce
         ? `SELECT ${key}, ${fieldNames.map((f) => `MIN_BY(${f}, rn) FILTER (WHERE ${f} IS NOT NULL AND beats_row) AS ${f}`).join(', ')},
-             ${[...lineage, 'file_rank', ...(orderField ? [orderField] : [])].map((l) => `MIN_BY(${l}, rn) AS ${l === orderField ? 'own_order' : l}`).join(', ')}
+             ${[...lineage, 'file_rank'].map((l) => `MIN_BY(${l}, rn) AS ${l}`).join(', ')}${orderField
+               // The first record's own value, NULL included (MIN_BY passes over a NULL value in DuckDB).
+               ? `, MAX(CASE WHEN rn = 1 THEN ${orderField} END) AS own_order` : ''}
            FROM (${ranked}) x GROUP BY ${key}`
         : `SELECT ${stateColumns.join(', ')}, file_rank FROM (${ranked}) x WHERE rn = 1`,
     ),
   );
 
-  if (!coalesce) statements.push(d.createView('matched', matched('candidates')));
+  if (!matchedFirst) statements.push(d.createView('matched', matched('candidates')));
   const sameDateAction = {
     last: `CASE WHEN ${after('c', 'p')} THEN 'replace' ELSE 'ignore' END`,
     first: `CASE WHEN ${after('p', 'c')} THEN 'replace' ELSE 'ignore' END`,

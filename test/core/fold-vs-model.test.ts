@@ -172,28 +172,71 @@ describe('DuckDB engine equals the reference model', () => {
   });
 
   it('under coalesce a candidate takes its place in the order by its own record, not by values it was filled with', async () => {
-    // Under first with an order field, a late record of the row's date whose order value is greater loses:
-    // the row stays as it is (same lineage, not updated), whichever other records come with it.
-    const lake = await tempLake();
-    try {
-      const policies: ModelPolicies = { duplicates: 'first', nulls: 'coalesce', pii: 'drop', orderField: 'cost' };
-      const row: ModelFile = { path: 'date=2024-01-02/b.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":5,"subscription":"basic"}\n' };
-      const late: ModelFile[] = [
-        { path: 'date=2024-01-02/c.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":7}\n{"Id":2,"cost":1}\n' },
-        { path: 'date=2024-01-02/d.jsonl', date: '2024-01-02', content: '{"Id":2,"subscription":"premium"}\n' },
-      ];
-      const first = foldRun([], [row], TEST_CATALOG, { ...policies, piiKey: PII_KEY });
-      const model = foldRun(first.rows, late, TEST_CATALOG, { ...policies, piiKey: PII_KEY });
-      assert.deepEqual(model.rows.find((r) => r.Id === '1'), first.rows[0], 'the model keeps the row');
-      await writeJournalFile(lake, row);
-      await runIn(lake, policyFlags(policies));
-      for (const f of late) await writeJournalFile(lake, f);
-      const report = await runIn(lake, policyFlags(policies));
-      assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows);
-      assert.deepEqual([report.inserted, report.updated], [model.counts.inserted, model.counts.updated]);
-      assert.equal(report.updated, 0);
-    } finally {
-      await removeLake(lake);
+    // A late record of the row's date that loses leaves the row as it is (same lineage, not updated),
+    // whichever other records come with it: under first with a greater order value; under last with a
+    // null order value (the lowest), with an older record of the same value as the row's in the run.
+    const scenarios: { policies: ModelPolicies; row: ModelFile; late: ModelFile[] }[] = [
+      {
+        policies: { duplicates: 'first', nulls: 'coalesce', pii: 'drop', orderField: 'cost' },
+        row: { path: 'date=2024-01-02/b.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":5,"subscription":"basic"}\n' },
+        late: [
+          { path: 'date=2024-01-02/c.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":7}\n{"Id":2,"cost":1}\n' },
+          { path: 'date=2024-01-02/d.jsonl', date: '2024-01-02', content: '{"Id":2,"subscription":"premium"}\n' },
+        ],
+      },
+      {
+        policies: { duplicates: 'last', nulls: 'coalesce', pii: 'drop', orderField: 'subscription' },
+        row: { path: 'date=2024-01-03/a.jsonl', date: '2024-01-03', content: '{"Id":1,"subscription":"basic"}\n{"Id":1}\n' },
+        late: [
+          { path: 'date=2024-01-03/b.jsonl', date: '2024-01-03', content: '{"Id":1}\n' },
+          { path: 'date=2024-01-01/a.jsonl', date: '2024-01-01', content: '{"Id":1,"subscription":"basic"}\n' },
+        ],
+      },
+    ];
+    for (const { policies, row, late } of scenarios) {
+      const lake = await tempLake();
+      try {
+        const first = foldRun([], [row], TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+        const model = foldRun(first.rows, late, TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+        assert.deepEqual(model.rows.find((r) => r.Id === '1'), first.rows[0], 'the model keeps the row');
+        await writeJournalFile(lake, row);
+        await runIn(lake, policyFlags(policies));
+        for (const f of late) await writeJournalFile(lake, f);
+        const report = await runIn(lake, policyFlags(policies));
+        assert.deepEqual(await readVersionRows(report.snapshotPath!), model.rows, `${policies.duplicates}: rows`);
+        assert.deepEqual([report.inserted, report.updated], [model.counts.inserted, model.counts.updated]);
+        assert.equal(report.updated, 0);
+      } finally {
+        await removeLake(lake);
+      }
+    }
+  });
+
+  it('under reject, a late record that differs from its key\'s row of its date is a conflict, whatever else the run brings', async () => {
+    for (const nulls of ['overwrite', 'coalesce'] as const) {
+      const policies: ModelPolicies = { duplicates: 'reject', nulls, pii: 'drop' };
+      const row: ModelFile = { path: 'date=2024-01-02/f1.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":10}\n' };
+      const late: ModelFile = { path: 'date=2024-01-02/f2.jsonl', date: '2024-01-02', content: '{"Id":1,"cost":20}\n' };
+      const newer: ModelFile = { path: 'date=2024-01-03/a.jsonl', date: '2024-01-03', content: '{"Id":1,"subscription":"basic"}\n' };
+      const model = (previous: ModelRow[], files: ModelFile[]) => foldRun(previous, files, TEST_CATALOG, { ...policies, piiKey: PII_KEY });
+      const first = model([], [row]);
+      const together = model(first.rows, [late, newer]);
+      // The same as folding the late file, then the newer one, each alone.
+      const lateAlone = model(first.rows, [late]);
+      assert.deepEqual(together.rows, model(lateAlone.rows, [newer]).rows, `${nulls}: rows as one run per file`);
+      assert.deepEqual(together.rejected.map((r) => [r.journal_file, r.reason]), [['date=2024-01-02/f2.jsonl', 'conflicting duplicates for Id 1 on 2024-01-02']]);
+      const lake = await tempLake();
+      try {
+        await writeJournalFile(lake, row);
+        await runIn(lake, policyFlags(policies));
+        for (const f of [late, newer]) await writeJournalFile(lake, f);
+        const report = await runIn(lake, policyFlags(policies));
+        assert.deepEqual(await readVersionRows(report.snapshotPath!), together.rows, `${nulls}: rows`);
+        assert.deepEqual(await readQuarantine(report.quarantinePath), together.rejected, `${nulls}: quarantine`);
+        assert.equal(report.rejectedRecords, 1);
+      } finally {
+        await removeLake(lake);
+      }
     }
   });
 

@@ -505,8 +505,11 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
   const candidates: Candidate[] = [];
   for (const group of groups.values()) {
     if (policies.duplicates === 'reject') {
+      // A conflict: records that differ among themselves, or from the key's row of their date.
       const newest = group[group.length - 1]!;
-      if (!group.every((r) => sameValues(r.values, newest.values))) for (const r of group) reject(r, conflict(r));
+      const row = rows.get(newest.id);
+      const differsFromRow = row !== undefined && row.at.date === newest.at.date && !sameValues(newest.values, row.values);
+      if (differsFromRow || !group.every((r) => sameValues(r.values, newest.values))) for (const r of group) reject(r, conflict(r));
       else if (contributes(newest)) candidates.push({ ...newest, group, own: newest.values });
       continue;
     }
