@@ -60,7 +60,8 @@ export const FOLD_RELATIONS = ['lines', 'checked', 'candidates', 'decided'] as c
 /**
  * Views the statements define, each read once or cheap to read again: the natural order of the
  * dates' files, the accepted records, the previous rows of the day's keys (under coalesce or reject
- * read twice, so staged like the relations above, and dropped the same way), the rejected records, and
+ * read again by the candidates, so staged like the relations above, and dropped the same way), the
+ * rejected records, and
  * the new state, which is as large as the snapshot and so never materialized (the write streams it
  * from the previous version and `decided`).
  */
@@ -240,9 +241,9 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const matchedWithRank = `(SELECT pp.*, fo.file_rank FROM matched pp
          LEFT JOIN file_order fo ON fo.journal_file = pp.${jFile} AND fo.journal_date = CAST(pp.${jDate} AS STRING))`;
   if (matchedFirst) statements.push(...temp('matched', matched('valid')));
-  // Whether candidate c comes after row p of the same date: (order field, file rank, position), null lowest.
-  // A candidate is ordered by its own record's order value (`own_order` under coalesce, where the
-  // stored one may be filled from another record).
+  // Whether a (a candidate c or a record v) comes after b (row p) of the same date: (order field, file
+  // rank, position), null lowest. A candidate `c` is ordered by its own record's order value
+  // (`own_order` under coalesce, where the stored one may be filled from another record).
   const orderOf = (alias: string) => (coalesce && alias === 'c' ? `${alias}.own_order` : `${alias}.${orderField}`);
   const after = (a: string, b: string) => {
     const byFile = `(${a}.file_rank > ${b}.file_rank OR (${a}.file_rank = ${b}.file_rank AND ${a}.${jLine} > ${b}.${jLine}))`;
@@ -252,9 +253,10 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   };
 
   // Under coalesce, whether each record comes after its key's row (its date newer; of its date, after it
-  // in the policy's order; under reject every record of its date, identical or a conflict, as decided
-  // settles): one that does not loses to the row and fills no null. (Those that do are the first in
-  // priority: when the first loses, all do, and decided ignores the key's candidate.)
+  // in the policy's order; under reject every record of its date that is left: those that differ from
+  // the row are conflicts, left out): one that does not loses to the row and fills no null. (Those
+  // that do are the first in priority: when the first loses, all do, and decided ignores the key's
+  // candidate.)
   const sameDateKept = { last: after('v', 'p'), first: after('p', 'v'), reject: 'TRUE' }[policies.duplicates];
   const withBeats = `(SELECT v.*, COALESCE(p.${key} IS NULL OR v.${jDate} > p.${jDate} OR (v.${jDate} = p.${jDate} AND ${sameDateKept}), FALSE) AS beats_row
     FROM valid v LEFT JOIN ${matchedWithRank} p ON p.${key} = v.${key})`;
@@ -262,7 +264,8 @@ export function foldStatements(d: SqlDialect, plan: FoldPlan): string[] {
   const ranked = `SELECT *, ROW_NUMBER() OVER (PARTITION BY ${key} ORDER BY ${jDate} DESC, ${byOrderField}file_rank ${dir}, ${jLine} ${dir}) AS rn
     FROM ${coalesce ? withBeats : 'valid'} v
     ${conflictGroups ? `WHERE NOT EXISTS (SELECT 1 FROM (${conflictGroups}) g WHERE g.g_key = v.${key} AND g.g_date = v.${jDate})` : ''}`;
-  // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority.
+  // overwrite: the first record in priority; coalesce: per field, the first non-null value in priority
+  // among the records that beat the key's row (lineage and own order value: the first record's).
   statements.push(
     ...temp(
       'candidates',

@@ -171,7 +171,7 @@ describe('DuckDB engine equals the reference model', () => {
     );
   });
 
-  it('under coalesce a candidate takes its place in the order by its own record, not by values it was filled with', async () => {
+  it("under coalesce a candidate takes its place in the order by its own record's order value, NULL included", async () => {
     // A late record of the row's date that loses leaves the row as it is (same lineage, not updated),
     // whichever other records come with it: under first with a greater order value; under last with a
     // null order value (the lowest), with an older record of the same value as the row's in the run.

@@ -479,9 +479,9 @@ export function foldRun(previous: ModelRow[], files: ModelFile[], catalog: Catal
 
   // 3 (the last sentence). A record that loses to the current row of its key contributes nothing, not
   // even to coalesce: under coalesce it takes no part in its group's candidate. (Under overwrite a loser
-  // changes nothing: the run's winner is its newest record. Under reject a record of the row's date is
-  // kept: it is either identical to the row or a conflict, decided below; a conflicting group is
-  // rejected whole, losers included.)
+  // changes nothing: the run's winner is its newest record. Under reject a group of the row's date that
+  // differs from the row is a conflict, rejected whole below; an identical one is kept and changes
+  // nothing.)
   const beatsRow = (r: Rec, row: Row): boolean => {
     if (r.at.date !== row.at.date) return r.at.date > row.at.date;
     switch (policies.duplicates) {
